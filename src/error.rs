@@ -1,0 +1,125 @@
+//! [`Error`]: what can go wrong building an [`Engine`](crate::Engine), parsing an event or
+//! restoring a snapshot. The hot path ([`Session::on_event`](crate::Session::on_event)) cannot
+//! fail.
+
+/// Everything that can fail in kefu. Messages name the file and line, the offending value and
+/// what to do; an underlying cause is in [`std::error::Error::source`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A data line could not be read.
+    #[error("{file}:{line}: {message}")]
+    Parse {
+        /// Data file name (`rules.tsv`, or the name given to the builder).
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// A data file is missing its `#format NAME vN` header or has another version.
+    #[error(
+        "{file} is format `{found}`, this build reads `#format {expected}`; re-export it or fix its first line"
+    )]
+    FormatVersion {
+        /// Data file name.
+        file: String,
+        /// The header found (empty when missing).
+        found: String,
+        /// The header expected, e.g. `rules v1`.
+        expected: String,
+    },
+    /// A rule or model names an intent that no intent file declares.
+    #[error(
+        "{file}:{line}: unknown intent `{intent}`; declare it in intents.tsv (or with EngineBuilder::intents) or drop the line"
+    )]
+    UnknownIntent {
+        /// Data file name.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// The undeclared intent.
+        intent: String,
+    },
+    /// An id is declared twice.
+    #[error("{file}:{line}: duplicate id `{id}`; ids must be unique, rename or drop one of them")]
+    Duplicate {
+        /// Data file name.
+        file: String,
+        /// 1-based line number of the second declaration.
+        line: usize,
+        /// The id.
+        id: String,
+    },
+    /// A number is outside its allowed range.
+    #[error("{file}:{line}: `{key}` = {value} is out of range; expected {range}")]
+    OutOfRange {
+        /// Data file name.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// The setting.
+        key: String,
+        /// The value given.
+        value: String,
+        /// The allowed range, in words.
+        range: String,
+    },
+    /// A regex rule does not compile (or is too large).
+    #[error(
+        "{file}:{line}: rule `{rule}` is not a valid regex (or exceeds the size limit); fix the pattern"
+    )]
+    Regex {
+        /// Data file name.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// The rule id.
+        rule: String,
+        /// The regex crate's error.
+        #[source]
+        source: regex::Error,
+    },
+    /// The keyword automaton could not be built.
+    #[error("keyword automaton: too many or too long keywords; shorten the keyword lists")]
+    Automaton {
+        /// aho-corasick's error.
+        #[source]
+        source: aho_corasick::BuildError,
+    },
+    /// Some input is larger than the engine accepts.
+    #[error("{file}: {what} exceeds the limit of {limit}; split or shorten it")]
+    TooLarge {
+        /// Data file name.
+        file: String,
+        /// What is too large.
+        what: String,
+        /// The limit.
+        limit: usize,
+    },
+    /// A label (id, size, order number) is longer than 32 bytes.
+    #[error("`{value}` is longer than 32 bytes; use a shorter id")]
+    LabelTooLong {
+        /// The value.
+        value: String,
+    },
+    /// An event on the wire is not valid.
+    #[error("invalid event: {message}")]
+    InvalidEvent {
+        /// What is wrong, naming the field and column.
+        message: String,
+    },
+    /// A snapshot cannot be restored.
+    #[error("snapshot cannot be restored: {message}")]
+    Snapshot {
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Error {
+    /// A [`Error::Parse`] for `file:line`.
+    pub(crate) fn parse(file: &str, line: usize, message: impl Into<String>) -> Error {
+        Error::Parse { file: file.to_owned(), line, message: message.into() }
+    }
+}

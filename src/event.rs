@@ -1,0 +1,417 @@
+//! [`Event`]: everything a host feeds into a [`Session`](crate::Session).
+//!
+//! On the wire an event is one JSON object with a snake_case `type`, `at_ms`, an optional
+//! `buyer` and its fields in snake_case (DESIGN.md §2). [`Envelope::from_json`] parses one line
+//! of a JSON-lines log and keeps the `buyer`.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::id::{Label, OrderId};
+
+/// Who wrote a chat message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Speaker {
+    /// The buyer.
+    Buyer,
+    /// A human agent of the shop. An agent reply resolves the buyer's open question.
+    Agent,
+    /// An automatic reply. A bot reply does not resolve anything.
+    Bot,
+}
+
+/// A page of the shop's front end whose views are behaviour signals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Page {
+    /// The order detail page.
+    OrderDetail,
+    /// The return / refund policy.
+    ReturnPolicy,
+    /// The product page.
+    ProductPage,
+    /// The live-stream room.
+    LiveRoom,
+    /// The reviews of the product.
+    Reviews,
+    /// The size chart.
+    SizeChart,
+}
+
+impl Page {
+    /// Number of pages.
+    pub const COUNT: usize = 6;
+    /// Every page, in declaration order.
+    pub const ALL: [Page; Page::COUNT] = [
+        Page::OrderDetail,
+        Page::ReturnPolicy,
+        Page::ProductPage,
+        Page::LiveRoom,
+        Page::Reviews,
+        Page::SizeChart,
+    ];
+    /// Position in [`Page::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// After-sale reason codes, mirroring the platforms' refund reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RefundReason {
+    /// 多拍/错拍/不想要: ordered by mistake or no longer wanted.
+    NoLongerWanted,
+    /// 不喜欢/效果不好: does not like it, effect not as hoped.
+    NotAsExpected,
+    /// 尺寸不符: size does not fit.
+    SizeMismatch,
+    /// 质量问题: defective.
+    QualityIssue,
+    /// 发错货: wrong item shipped.
+    WrongItem,
+    /// 破损: damaged in transit.
+    Damaged,
+    /// 少件/漏发: missing parts.
+    MissingParts,
+    /// 未按约定时间发货: shipped late.
+    ShippedLate,
+    /// 价格变化/降价: price dropped.
+    PriceChange,
+    /// Anything else.
+    Other,
+}
+
+/// A retention offer the shop can make (also what a buyer may accept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Offer {
+    /// Personal size advice.
+    SizeHelp,
+    /// Proof of quality or effect: real photos, inspection reports, buyer shows.
+    QualityProof,
+    /// A firm shipping or delivery promise.
+    ShippingPromise,
+    /// A coupon or small discount.
+    Coupon,
+}
+
+/// One thing that happened to a buyer, stamped with the host's clock (`at_ms`, milliseconds).
+///
+/// Text is borrowed when it can be (`Cow`), so parsing a JSON line without escapes copies
+/// nothing. Events are tolerated out of order and duplicated: see [`Session`](crate::Session).
+///
+/// ```
+/// use kefu::{Event, Page};
+/// let e = Event::buyer_says(1_000, "在吗");
+/// assert_eq!(e.at_ms(), 1_000);
+/// let json = serde_json::to_string(&Event::PageView { at_ms: 5, page: Page::ReturnPolicy, product: None }).unwrap();
+/// assert_eq!(json, r#"{"type":"page_view","at_ms":5,"page":"return_policy"}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// A chat message.
+    Message {
+        /// When it was sent.
+        at_ms: u64,
+        /// Who wrote it.
+        from: Speaker,
+        /// What was written, as typed.
+        #[serde(borrow)]
+        text: Cow<'a, str>,
+    },
+    /// An order was placed (not yet paid).
+    OrderCreated {
+        /// When.
+        at_ms: u64,
+        /// Order number.
+        order: OrderId,
+        /// Order amount in fen (0.01 CNY), when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        amount_fen: Option<u64>,
+        /// Product (SPU/SKU id), used to pick a size chart.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        product: Option<Label>,
+    },
+    /// An order was paid: the golden window starts.
+    OrderPaid {
+        /// When.
+        at_ms: u64,
+        /// Order number.
+        order: OrderId,
+        /// Amount paid in fen.
+        amount_fen: u64,
+        /// Product (SPU/SKU id), used to pick a size chart.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        product: Option<Label>,
+    },
+    /// The parcel left the warehouse.
+    OrderShipped {
+        /// When.
+        at_ms: u64,
+        /// Order number.
+        order: OrderId,
+    },
+    /// The parcel was delivered.
+    OrderDelivered {
+        /// When.
+        at_ms: u64,
+        /// Order number.
+        order: OrderId,
+    },
+    /// The order was cancelled.
+    OrderCancelled {
+        /// When.
+        at_ms: u64,
+        /// Order number.
+        order: OrderId,
+    },
+    /// The parcel has not moved for `hours`.
+    LogisticsStalled {
+        /// When this was noticed.
+        at_ms: u64,
+        /// Order number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        order: Option<OrderId>,
+        /// Hours without a logistics update.
+        hours: u32,
+    },
+    /// The buyer filed a refund or return.
+    RefundRequested {
+        /// When.
+        at_ms: u64,
+        /// Order number.
+        order: OrderId,
+        /// The platform's reason code.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<RefundReason>,
+    },
+    /// The buyer withdrew the refund request.
+    RefundWithdrawn {
+        /// When.
+        at_ms: u64,
+        /// Order number.
+        order: OrderId,
+    },
+    /// The after-sale case was closed.
+    RefundClosed {
+        /// When.
+        at_ms: u64,
+        /// Order number.
+        order: OrderId,
+        /// Whether money went back to the buyer.
+        refunded: bool,
+    },
+    /// The buyer opened a page.
+    PageView {
+        /// When.
+        at_ms: u64,
+        /// Which page.
+        page: Page,
+        /// Product shown, for product pages and size charts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        product: Option<Label>,
+    },
+    /// The buyer left a page; dwell is derived from the matching [`Event::PageView`].
+    PageLeave {
+        /// When.
+        at_ms: u64,
+        /// Which page.
+        page: Page,
+    },
+    /// The buyer accepted a retention offer.
+    OfferAccepted {
+        /// When.
+        at_ms: u64,
+        /// Which offer.
+        offer: Offer,
+    },
+    /// The buyer rated the service or the order (1 to 5 stars).
+    Rating {
+        /// When.
+        at_ms: u64,
+        /// Stars, 1 to 5 (values outside are clamped).
+        stars: u8,
+    },
+    /// An agent closed the buyer's question.
+    Resolved {
+        /// When.
+        at_ms: u64,
+    },
+}
+
+impl<'a> Event<'a> {
+    /// A buyer chat message.
+    pub fn buyer_says(at_ms: u64, text: impl Into<Cow<'a, str>>) -> Self {
+        Event::Message { at_ms, from: Speaker::Buyer, text: text.into() }
+    }
+
+    /// A human agent's chat message.
+    pub fn agent_says(at_ms: u64, text: impl Into<Cow<'a, str>>) -> Self {
+        Event::Message { at_ms, from: Speaker::Agent, text: text.into() }
+    }
+
+    /// An automatic reply.
+    pub fn bot_says(at_ms: u64, text: impl Into<Cow<'a, str>>) -> Self {
+        Event::Message { at_ms, from: Speaker::Bot, text: text.into() }
+    }
+
+    /// An order paid for `amount_fen` (0.01 CNY).
+    pub fn order_paid(at_ms: u64, order: OrderId, amount_fen: u64) -> Self {
+        Event::OrderPaid { at_ms, order, amount_fen, product: None }
+    }
+
+    /// A page view.
+    pub fn page_view(at_ms: u64, page: Page) -> Self {
+        Event::PageView { at_ms, page, product: None }
+    }
+
+    /// When the event happened, in the host's milliseconds.
+    pub fn at_ms(&self) -> u64 {
+        match *self {
+            Event::Message { at_ms, .. }
+            | Event::OrderCreated { at_ms, .. }
+            | Event::OrderPaid { at_ms, .. }
+            | Event::OrderShipped { at_ms, .. }
+            | Event::OrderDelivered { at_ms, .. }
+            | Event::OrderCancelled { at_ms, .. }
+            | Event::LogisticsStalled { at_ms, .. }
+            | Event::RefundRequested { at_ms, .. }
+            | Event::RefundWithdrawn { at_ms, .. }
+            | Event::RefundClosed { at_ms, .. }
+            | Event::PageView { at_ms, .. }
+            | Event::PageLeave { at_ms, .. }
+            | Event::OfferAccepted { at_ms, .. }
+            | Event::Rating { at_ms, .. }
+            | Event::Resolved { at_ms } => at_ms,
+        }
+    }
+
+    /// The same event owning its text, so it can outlive the buffer it was parsed from.
+    pub fn into_owned(self) -> Event<'static> {
+        match self {
+            Event::Message { at_ms, from, text } => {
+                Event::Message { at_ms, from, text: Cow::Owned(text.into_owned()) }
+            }
+            Event::OrderCreated { at_ms, order, amount_fen, product } => {
+                Event::OrderCreated { at_ms, order, amount_fen, product }
+            }
+            Event::OrderPaid { at_ms, order, amount_fen, product } => {
+                Event::OrderPaid { at_ms, order, amount_fen, product }
+            }
+            Event::OrderShipped { at_ms, order } => Event::OrderShipped { at_ms, order },
+            Event::OrderDelivered { at_ms, order } => Event::OrderDelivered { at_ms, order },
+            Event::OrderCancelled { at_ms, order } => Event::OrderCancelled { at_ms, order },
+            Event::LogisticsStalled { at_ms, order, hours } => {
+                Event::LogisticsStalled { at_ms, order, hours }
+            }
+            Event::RefundRequested { at_ms, order, reason } => {
+                Event::RefundRequested { at_ms, order, reason }
+            }
+            Event::RefundWithdrawn { at_ms, order } => Event::RefundWithdrawn { at_ms, order },
+            Event::RefundClosed { at_ms, order, refunded } => {
+                Event::RefundClosed { at_ms, order, refunded }
+            }
+            Event::PageView { at_ms, page, product } => Event::PageView { at_ms, page, product },
+            Event::PageLeave { at_ms, page } => Event::PageLeave { at_ms, page },
+            Event::OfferAccepted { at_ms, offer } => Event::OfferAccepted { at_ms, offer },
+            Event::Rating { at_ms, stars } => Event::Rating { at_ms, stars },
+            Event::Resolved { at_ms } => Event::Resolved { at_ms },
+        }
+    }
+}
+
+/// One line of a JSON-lines event log: the event and the buyer it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope<'a> {
+    /// The `buyer` field, when present: which session the event belongs to.
+    pub buyer: Option<Cow<'a, str>>,
+    /// The event itself.
+    pub event: Event<'a>,
+}
+
+impl<'a> Envelope<'a> {
+    /// Parses one JSON object in the wire format of DESIGN.md §2.
+    ///
+    /// Unknown fields are ignored; an unknown `type`, a missing or mistyped field or an invalid
+    /// enum value is an [`Error::InvalidEvent`] whose message names the field and the column.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidEvent`] when `line` is not a valid event.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kefu::{Envelope, Event};
+    /// let e = Envelope::from_json(r#"{"type":"message","buyer":"b1","at_ms":7,"from":"buyer","text":"在吗"}"#).unwrap();
+    /// assert_eq!(e.buyer.as_deref(), Some("b1"));
+    /// assert_eq!(e.event, Event::buyer_says(7, "在吗"));
+    /// assert!(Envelope::from_json(r#"{"type":"teleport","at_ms":1}"#).is_err());
+    /// ```
+    pub fn from_json(line: &'a str) -> Result<Envelope<'a>, Error> {
+        #[derive(Deserialize)]
+        struct Buyer<'b> {
+            #[serde(borrow, default)]
+            buyer: Option<Cow<'b, str>>,
+        }
+        let event: Event<'a> = serde_json::from_str(line)
+            .map_err(|e| Error::InvalidEvent { message: e.to_string() })?;
+        let Buyer { buyer } = serde_json::from_str(line)
+            .map_err(|e| Error::InvalidEvent { message: format!("field `buyer`: {e}") })?;
+        Ok(Envelope { buyer, event })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn design_examples_parse() {
+        let lines = [
+            r#"{"type":"order_paid","buyer":"b1","at_ms":1732240000000,"order":"6929384756102","amount_fen":19900}"#,
+            r#"{"type":"page_view","buyer":"b1","at_ms":1732240031000,"page":"return_policy"}"#,
+            r#"{"type":"message","buyer":"b1","at_ms":1732240040000,"from":"buyer","text":"这件显胖吗"}"#,
+            r#"{"type":"refund_requested","buyer":"b1","at_ms":1732243600000,"order":"6929384756102","reason":"size_mismatch"}"#,
+        ];
+        for l in lines {
+            let e = Envelope::from_json(l).unwrap_or_else(|e| panic!("{l}: {e}"));
+            assert_eq!(e.buyer.as_deref(), Some("b1"));
+            // Round trip (without the buyer) is stable.
+            let again = serde_json::to_string(&e.event).unwrap();
+            assert_eq!(Envelope::from_json(&again).unwrap().event, e.event);
+        }
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let cases = [
+            (r#"{"type":"order_paid","at_ms":1,"order":"1"}"#, "amount_fen"),
+            (r#"{"type":"page_view","at_ms":1,"page":"cart"}"#, "cart"),
+            (r#"{"type":"message","at_ms":-1,"from":"buyer","text":"x"}"#, "-1"),
+            (r#"{"type":"nope","at_ms":1}"#, "nope"),
+            ("not json", "expected"),
+        ];
+        for (line, needle) in cases {
+            let err = Envelope::from_json(line).unwrap_err().to_string();
+            assert!(err.contains(needle), "{line}: `{err}` should mention `{needle}`");
+        }
+    }
+
+    #[test]
+    fn escaped_text_is_owned_plain_text_is_borrowed() {
+        let e = Envelope::from_json(r#"{"type":"message","at_ms":1,"from":"buyer","text":"a\nb"}"#)
+            .unwrap();
+        assert!(matches!(e.event, Event::Message { text: Cow::Owned(_), .. }));
+        let e = Envelope::from_json(r#"{"type":"message","at_ms":1,"from":"buyer","text":"在吗"}"#)
+            .unwrap();
+        assert!(matches!(e.event, Event::Message { text: Cow::Borrowed(_), .. }));
+    }
+}

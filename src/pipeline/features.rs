@@ -1,0 +1,391 @@
+//! Stage 5: the session's rolling state — counters, timers, open order facts — and the risk
+//! feature vector derived from it. Every update is O(1) and the state is bounded.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::action::{HandOffReason, Priority, Tag};
+use crate::decision::{EmotionScore, Factor};
+use crate::event::{Page, Speaker};
+use crate::id::{Label, OrderId};
+use crate::pipeline::policy::PolicyParams;
+
+/// Turns kept for [`Session::brief`](crate::Session::brief).
+pub(crate) const TURNS_KEPT: usize = 6;
+/// Bytes of each kept turn's text.
+pub(crate) const TURN_TEXT_BYTES: usize = 120;
+/// Intents and emotions kept for the brief's paths.
+pub(crate) const PATH_KEPT: usize = 8;
+/// Recent buyer messages remembered (as hashes) to spot repeated questions.
+pub(crate) const HASHES_KEPT: usize = 8;
+
+/// One chat turn kept for the brief.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Turn {
+    pub at_ms: u64,
+    pub from: Speaker,
+    pub text: String,
+}
+
+/// One point of the emotion trajectory.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) struct EmotionPoint {
+    pub at_ms: u64,
+    pub label: crate::decision::Emotion,
+    pub valence: f32,
+    pub intensity: f32,
+}
+
+/// Facts about the buyer's current order.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub(crate) struct OrderFacts {
+    pub id: OrderId,
+    pub product: Option<Label>,
+    pub amount_fen: u64,
+    pub created_at_ms: Option<u64>,
+    pub paid_at_ms: Option<u64>,
+    pub shipped_at_ms: Option<u64>,
+    pub delivered_at_ms: Option<u64>,
+    pub cancelled: bool,
+    pub refund_requested: bool,
+    pub refunded: bool,
+    /// Retention offers made for this order (the per-order budget).
+    pub retains: u8,
+    pub follow_up_care: bool,
+}
+
+impl OrderFacts {
+    /// Paid and neither cancelled nor refunded: an order that can still be lost.
+    pub(crate) fn at_stake(&self) -> bool {
+        self.paid_at_ms.is_some() && !self.cancelled && !self.refund_requested && !self.refunded
+    }
+}
+
+/// Counts of intent kinds the policy and the risk model care about.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub(crate) struct IntentCounts {
+    pub bargain: u8,
+    pub quality: u8,
+    pub size: u8,
+    pub effect_doubt: u8,
+    pub cancel_refund: u8,
+    pub complaint_or_defect: u8,
+    pub shipping: u8,
+}
+
+/// One buyer's whole rolling state: what a snapshot carries.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub(crate) struct State {
+    pub first_at_ms: Option<u64>,
+    pub last_at_ms: u64,
+    pub events: u64,
+
+    // Chat.
+    pub messages: u32,
+    pub buyer_messages: u32,
+    /// Buyer turns in a row with no agent reply or `resolved` in between.
+    pub unresolved: u16,
+    /// Time of the oldest buyer message still waiting for an agent.
+    pub waiting_since_ms: Option<u64>,
+    pub last_latency_ms: Option<u64>,
+    pub max_latency_ms: u64,
+    pub repeated_questions: u16,
+    pub recent_hashes: VecDeque<u64>,
+    pub turns: VecDeque<Turn>,
+    pub intent_path: VecDeque<Label>,
+    pub counts: IntentCounts,
+    pub trajectory: VecDeque<EmotionPoint>,
+    /// Negative and positive emotion levels, decaying over buyer turns.
+    pub negative: f32,
+    pub positive: f32,
+
+    // Order and behaviour.
+    pub order: Option<OrderFacts>,
+    pub page_views: [u16; Page::COUNT],
+    pub page_open_at_ms: [Option<u64>; Page::COUNT],
+    pub long_dwells: u16,
+    pub switches: u16,
+    pub last_browse: Option<Page>,
+    pub logistics_stalled: bool,
+    pub offers_accepted: u16,
+    pub resolved: u16,
+
+    /// The product last viewed (product page or size chart), for picking a size chart.
+    pub product: Option<Label>,
+
+    // Size.
+    pub height_cm: Option<u16>,
+    pub weight_jin: Option<u16>,
+    pub size_mentioned: Option<Label>,
+    pub size_advised: bool,
+    /// The (height, weight) the last size advice was for.
+    pub advised_for: Option<(u16, u16)>,
+
+    // Policy memory.
+    pub tags: u8,
+    pub last_hand_off: Option<(u64, HandOffReason, Priority)>,
+    pub last_retain_ms: Option<u64>,
+    pub peak_risk: f32,
+    pub repurchase_sent: bool,
+    pub intercept_counts: Vec<u16>,
+}
+
+impl State {
+    pub(crate) fn has_tag(&self, t: Tag) -> bool {
+        self.tags & (1 << t as u8) != 0
+    }
+
+    pub(crate) fn set_tag(&mut self, t: Tag) {
+        self.tags |= 1 << t as u8;
+    }
+
+    /// Advances the session clock; returns the effective time and whether `at_ms` went back.
+    pub(crate) fn tick(&mut self, at_ms: u64) -> (u64, bool) {
+        self.events = self.events.saturating_add(1);
+        if self.first_at_ms.is_none() {
+            self.first_at_ms = Some(at_ms);
+            self.last_at_ms = at_ms;
+            return (at_ms, false);
+        }
+        if at_ms < self.last_at_ms {
+            (self.last_at_ms, true)
+        } else {
+            self.last_at_ms = at_ms;
+            (at_ms, false)
+        }
+    }
+
+    /// Records a chat message (text already normalised for buyers, raw for others).
+    pub(crate) fn on_message(&mut self, now: u64, from: Speaker, raw: &str) {
+        self.messages = self.messages.saturating_add(1);
+        match from {
+            Speaker::Buyer => {
+                self.buyer_messages = self.buyer_messages.saturating_add(1);
+                self.unresolved = self.unresolved.saturating_add(1);
+                self.waiting_since_ms.get_or_insert(now);
+            }
+            Speaker::Agent => {
+                self.unresolved = 0;
+                if let Some(since) = self.waiting_since_ms.take() {
+                    let latency = now.saturating_sub(since);
+                    self.last_latency_ms = Some(latency);
+                    self.max_latency_ms = self.max_latency_ms.max(latency);
+                }
+            }
+            // A bot answers nothing: the buyer is still waiting for a person.
+            Speaker::Bot => {}
+        }
+        push_turn(&mut self.turns, now, from, raw);
+    }
+
+    /// Remembers a buyer message by hash; returns whether it repeats a recent one.
+    pub(crate) fn note_question(&mut self, hash: u64) -> bool {
+        let repeated = self.recent_hashes.contains(&hash);
+        if repeated {
+            self.repeated_questions = self.repeated_questions.saturating_add(1);
+        }
+        push_bounded(&mut self.recent_hashes, hash, HASHES_KEPT);
+        repeated
+    }
+
+    pub(crate) fn note_intent(&mut self, name: Label) {
+        push_bounded(&mut self.intent_path, name, PATH_KEPT);
+    }
+
+    pub(crate) fn note_emotion(&mut self, now: u64, e: &EmotionScore) {
+        let neg = if e.valence < 0.0 { e.intensity.max(-e.valence) } else { 0.0 };
+        let pos = if e.valence > 0.0 { e.intensity.max(e.valence) } else { 0.0 };
+        // Decay per buyer turn: a calm message halves the memory of an earlier outburst.
+        self.negative = (self.negative * 0.5).max(neg);
+        self.positive = (self.positive * 0.5).max(pos);
+        push_bounded(
+            &mut self.trajectory,
+            EmotionPoint { at_ms: now, label: e.label, valence: e.valence, intensity: e.intensity },
+            PATH_KEPT,
+        );
+    }
+
+    pub(crate) fn resolve(&mut self) {
+        self.unresolved = 0;
+        self.waiting_since_ms = None;
+        self.resolved = self.resolved.saturating_add(1);
+    }
+
+    /// A page view; returns whether it was a product page <-> live room switch.
+    pub(crate) fn on_page_view(&mut self, now: u64, page: Page) -> bool {
+        let i = page.index();
+        self.page_views[i] = self.page_views[i].saturating_add(1);
+        self.page_open_at_ms[i] = Some(now);
+        let mut switched = false;
+        if matches!(page, Page::ProductPage | Page::LiveRoom) {
+            if let Some(prev) = self.last_browse
+                && prev != page
+            {
+                self.switches = self.switches.saturating_add(1);
+                switched = true;
+            }
+            self.last_browse = Some(page);
+        }
+        switched
+    }
+
+    /// A page leave; `None` when the page was never opened (the event is ignored).
+    pub(crate) fn on_page_leave(
+        &mut self,
+        now: u64,
+        page: Page,
+        long_dwell_ms: u64,
+    ) -> Option<u64> {
+        let opened = self.page_open_at_ms[page.index()].take()?;
+        let dwell = now.saturating_sub(opened);
+        if dwell > long_dwell_ms && matches!(page, Page::OrderDetail | Page::ReturnPolicy) {
+            self.long_dwells = self.long_dwells.saturating_add(1);
+        }
+        Some(dwell)
+    }
+
+    /// The order this event is about, created if the session has none or a different one.
+    pub(crate) fn order_mut(&mut self, id: OrderId) -> &mut OrderFacts {
+        let keep = matches!(self.order, Some(o) if o.id == id);
+        if !keep {
+            self.order = Some(OrderFacts { id, ..OrderFacts::default() });
+            self.size_advised = false;
+        }
+        // Just set above when absent.
+        self.order.get_or_insert_with(OrderFacts::default)
+    }
+
+    /// The risk features at time `now` (index by [`Factor::index`]).
+    pub(crate) fn features(&self, now: u64, p: &PolicyParams) -> [f32; Factor::COUNT] {
+        let mut x = [0.0f32; Factor::COUNT];
+        let mut set = |f: Factor, v: f32| x[f.index()] = v;
+        if let Some(o) = &self.order {
+            if let Some(paid) = o.paid_at_ms {
+                let since = now.saturating_sub(paid);
+                set(Factor::GoldenWindow, f32::from(since <= p.golden_window_ms));
+                set(Factor::EarlyWindow, f32::from(since <= p.early_window_ms));
+            }
+            if o.amount_fen > 0 {
+                // ln(amount / 100 CNY), clamped: cheap and luxury orders saturate.
+                let yuan = o.amount_fen as f32 / 100.0;
+                set(Factor::OrderAmount, (yuan / 100.0).ln().clamp(-2.0, 3.0));
+            }
+        }
+        let views = |pg: Page| f32::from(self.page_views[pg.index()]);
+        set(Factor::OrderDetailViews, (views(Page::OrderDetail) - 1.0).clamp(0.0, 5.0));
+        set(Factor::ReturnPolicyOpened, views(Page::ReturnPolicy).min(1.0));
+        set(Factor::ReturnPolicyRepeat, (views(Page::ReturnPolicy) - 1.0).clamp(0.0, 3.0));
+        set(Factor::PageSwitches, f32::from(self.switches).min(6.0));
+        set(Factor::LongDwell, f32::from(self.long_dwells).min(3.0));
+        set(Factor::EffectDoubt, f32::from(self.counts.effect_doubt > 0));
+        set(Factor::SizeUncertain, f32::from(self.counts.size > 0 && !self.size_advised));
+        set(Factor::SizeAdviceGiven, f32::from(self.size_advised));
+        set(Factor::NegativeEmotion, self.negative);
+        set(Factor::PositiveEmotion, self.positive);
+        let waiting = self.waiting_since_ms.map_or(0, |s| now.saturating_sub(s));
+        let slow = self.last_latency_ms.unwrap_or(0).max(waiting) > p.slow_response_ms;
+        set(Factor::SlowResponse, f32::from(slow));
+        set(Factor::LogisticsStalled, f32::from(self.logistics_stalled));
+        set(Factor::CancelRefundIntent, f32::from(self.counts.cancel_refund > 0));
+        set(Factor::QualityComplaint, f32::from(self.counts.complaint_or_defect > 0));
+        set(Factor::OfferAccepted, f32::from(self.offers_accepted).min(1.0));
+        set(Factor::Resolved, f32::from(self.resolved).min(2.0));
+        x
+    }
+}
+
+fn push_bounded<T>(q: &mut VecDeque<T>, v: T, cap: usize) {
+    if q.len() >= cap {
+        q.pop_front();
+    }
+    q.push_back(v);
+}
+
+/// Keeps the last [`TURNS_KEPT`] turns, reusing the oldest turn's buffer.
+fn push_turn(q: &mut VecDeque<Turn>, at_ms: u64, from: Speaker, text: &str) {
+    let mut end = text.len().min(TURN_TEXT_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut t = if q.len() >= TURNS_KEPT {
+        q.pop_front().unwrap_or(Turn { at_ms, from, text: String::new() })
+    } else {
+        Turn { at_ms, from, text: String::with_capacity(TURN_TEXT_BYTES) }
+    };
+    t.at_ms = at_ms;
+    t.from = from;
+    t.text.clear();
+    t.text.push_str(&text[..end]);
+    q.push_back(t);
+}
+
+/// FNV-1a over the characters that carry content (punctuation, spaces and emoji ignored), so
+/// `发货了吗？` and `发货了吗` count as the same question.
+pub(crate) fn question_hash(norm: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in norm.chars().filter(|c| c.is_alphanumeric()) {
+        let mut b = [0u8; 4];
+        for &x in c.encode_utf8(&mut b).as_bytes() {
+            h ^= u64::from(x);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bot_replies_do_not_resolve_agent_replies_do() {
+        let mut s = State::default();
+        s.on_message(0, Speaker::Buyer, "在吗");
+        s.on_message(1_000, Speaker::Bot, "您好");
+        s.on_message(2_000, Speaker::Buyer, "在吗？");
+        assert_eq!(s.unresolved, 2);
+        s.on_message(40_000, Speaker::Agent, "在的");
+        assert_eq!(s.unresolved, 0);
+        assert_eq!(s.last_latency_ms, Some(40_000), "latency runs from the first waiting turn");
+    }
+
+    #[test]
+    fn turns_and_paths_stay_bounded() {
+        let mut s = State::default();
+        for i in 0..1000 {
+            s.on_message(i, Speaker::Buyer, &"长".repeat(500));
+            s.note_question(i);
+            s.note_intent(Label::EMPTY);
+        }
+        assert_eq!(s.turns.len(), TURNS_KEPT);
+        assert!(s.turns.iter().all(|t| t.text.len() <= TURN_TEXT_BYTES));
+        assert_eq!(s.recent_hashes.len(), HASHES_KEPT);
+        assert_eq!(s.intent_path.len(), PATH_KEPT);
+    }
+
+    #[test]
+    fn repeated_question_ignores_punctuation() {
+        assert_eq!(question_hash("发货了吗？？"), question_hash("发货了吗"));
+        assert_ne!(question_hash("发货了吗"), question_hash("到货了吗"));
+    }
+
+    #[test]
+    fn dwell_needs_a_view_and_counts_long_stays() {
+        let mut s = State::default();
+        assert_eq!(s.on_page_leave(10, Page::ReturnPolicy, 90_000), None);
+        s.on_page_view(0, Page::ReturnPolicy);
+        assert_eq!(s.on_page_leave(95_000, Page::ReturnPolicy, 90_000), Some(95_000));
+        assert_eq!(s.long_dwells, 1);
+    }
+
+    #[test]
+    fn product_live_switches_are_counted() {
+        let mut s = State::default();
+        assert!(!s.on_page_view(0, Page::ProductPage));
+        assert!(s.on_page_view(1, Page::LiveRoom));
+        assert!(!s.on_page_view(2, Page::Reviews));
+        assert!(s.on_page_view(3, Page::ProductPage));
+        assert_eq!(s.switches, 2);
+    }
+}

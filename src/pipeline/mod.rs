@@ -1,0 +1,38 @@
+//! The stages every event runs through, in order (DESIGN.md §3):
+//!
+//! 1. [`normalize`]: width, case, traditional -> simplified, folded runs, emoji cues, cap;
+//! 2. [`tokenize`]: jieba-rs with the e-commerce user dictionary, tokens as byte spans;
+//! 3. [`intent`] and [`slots`]: rules + trained linear model, fused; values in the text;
+//! 4. [`emotion`]: lexicon with negation, degree, contrast, punctuation and emoji;
+//! 5. [`features`]: the session's counters, timers and risk features;
+//! 6. [`risk`]: logistic refund-risk model with per-factor contributions;
+//! 7. [`policy`]: thresholds, cooldowns and budgets turn scores into actions.
+//!
+//! Stages are compiled once in [`EngineBuilder::build`](crate::EngineBuilder::build) and share
+//! nothing mutable; per-call buffers live in [`Scratch`], owned by the session.
+
+use std::ops::Range;
+
+pub(crate) mod catalog;
+pub(crate) mod emotion;
+pub(crate) mod features;
+pub(crate) mod intent;
+pub(crate) mod mask;
+pub(crate) mod normalize;
+pub(crate) mod policy;
+pub(crate) mod risk;
+pub(crate) mod slots;
+pub(crate) mod tokenize;
+
+pub(crate) use normalize::Cues;
+
+/// Reused per-message buffers: cleared, never rebuilt.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Scratch {
+    /// The normalised message.
+    pub norm: String,
+    /// Token byte spans into `norm`.
+    pub tokens: Vec<Range<u32>>,
+    /// Buffers of the intent stage.
+    pub intent: intent::IntentScratch,
+}

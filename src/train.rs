@@ -1,0 +1,1 @@
+//! Training: fit an intent classifier from labeled text.
