@@ -98,6 +98,17 @@ impl Tag {
     /// Every tag.
     pub const ALL: [Tag; Tag::COUNT] =
         [Tag::PriceSensitive, Tag::QualityFocused, Tag::SizeAnxious, Tag::ImpulseBuyer, Tag::Vip];
+
+    /// The snake_case id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tag::PriceSensitive => "price_sensitive",
+            Tag::QualityFocused => "quality_focused",
+            Tag::SizeAnxious => "size_anxious",
+            Tag::ImpulseBuyer => "impulse_buyer",
+            Tag::Vip => "vip",
+        }
+    }
 }
 
 /// What a scheduled follow-up is for.

@@ -294,16 +294,21 @@ impl Serialize for Risk {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let mut seq = s.serialize_seq(None)?;
                 for (f, c) in self.0.top_factors(3) {
-                    seq.serialize_element(&(f, (c * 1000.0).round() / 1000.0))?;
+                    seq.serialize_element(&(f, round(c, 1000.0)))?;
                 }
                 seq.end()
             }
         }
         let mut st = s.serialize_struct("Risk", 2)?;
-        st.serialize_field("probability", &((self.probability * 10000.0).round() / 10000.0))?;
+        st.serialize_field("probability", &round(self.probability, 10_000.0))?;
         st.serialize_field("factors", &Top(self))?;
         st.end()
     }
+}
+
+/// `x` rounded to `1 / scale`, as an `f64` so JSON shows no `f32` noise.
+fn round(x: f32, scale: f64) -> f64 {
+    (f64::from(x) * scale).round() / scale
 }
 
 /// Notes about how an event was taken, for hosts that log anomalies.

@@ -351,8 +351,7 @@ impl fmt::Display for Brief {
             self.factors.iter().map(|(x, c)| format!("{} {c:+.2}", x.as_str())).collect();
         writeln!(f, "risk: {:.0}% [{}]", self.risk * 100.0, factors.join(", "))?;
         if !self.tags.is_empty() {
-            let tags: Vec<String> =
-                self.tags.iter().map(|t| format!("{t:?}").to_lowercase()).collect();
+            let tags: Vec<&str> = self.tags.iter().map(|t| t.as_str()).collect();
             writeln!(f, "tags: {}", tags.join(", "))?;
         }
         writeln!(

@@ -71,6 +71,8 @@ pub(crate) struct IntentCounts {
     pub effect_doubt: u8,
     pub cancel_refund: u8,
     pub complaint_or_defect: u8,
+    /// Defect reports alone (quality_issue), which a quality proof can answer.
+    pub defect: u8,
     pub shipping: u8,
 }
 
@@ -127,6 +129,8 @@ pub(crate) struct State {
     pub last_hand_off: Option<(u64, HandOffReason, Priority)>,
     pub last_retain_ms: Option<u64>,
     pub peak_risk: f32,
+    /// Risk after the previous event, to see the outreach threshold being crossed.
+    pub last_risk: f32,
     pub repurchase_sent: bool,
     pub intercept_counts: Vec<u16>,
 }

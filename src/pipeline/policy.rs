@@ -329,6 +329,9 @@ impl Known {
         if Self::is(id, self.quality_issue) || Self::is(id, self.complaint) {
             bump(&mut c.complaint_or_defect);
         }
+        if Self::is(id, self.quality_issue) {
+            bump(&mut c.defect);
+        }
         if Self::is(id, self.urge_shipping)
             || Self::is(id, self.shipping_time)
             || Self::is(id, self.logistics_status)
@@ -511,8 +514,11 @@ impl Policy {
     /// Tags that order events reveal (impulse, VIP).
     pub(crate) fn on_paid(&self, now: u64, amount_fen: u64, s: &mut State, d: &mut Decision) {
         let p = &self.params;
+        // Arrival is the live-room entry or the session's first event; when the payment itself
+        // is the first event, nothing shows how long the buyer deliberated.
         let arrived = s.page_open_at_ms[Page::LiveRoom.index()].or(s.first_at_ms).unwrap_or(now);
-        if now.saturating_sub(arrived) <= p.impulse_paid_within_ms && !s.has_tag(Tag::ImpulseBuyer)
+        let deliberated = s.events > 1 && arrived < now;
+        if deliberated && now - arrived <= p.impulse_paid_within_ms && !s.has_tag(Tag::ImpulseBuyer)
         {
             s.set_tag(Tag::ImpulseBuyer);
             d.push("tag.impulse_buyer", Action::Tag { tag: Tag::ImpulseBuyer });
@@ -523,8 +529,10 @@ impl Policy {
         }
     }
 
-    /// Retention, for any event, once risk is known. `policy_reopened` is true when this event
-    /// is a return-policy view that is not the first.
+    /// Retention, for any event, once risk is known: when risk crosses the outreach threshold
+    /// (from below, so a buyer who stays risky is not offered something at every event), or on
+    /// a return-policy view that is not the first inside the window after paying.
+    /// `policy_reopened` is true when this event is such a view.
     pub(crate) fn retain(
         &self,
         now: u64,
@@ -534,6 +542,8 @@ impl Policy {
         d: &mut Decision,
     ) {
         let p = &self.params;
+        let crossed = s.last_risk < p.retain_risk && risk.probability >= p.retain_risk;
+        s.last_risk = risk.probability;
         s.peak_risk = s.peak_risk.max(risk.probability);
         let Some(order) = s.order.as_mut() else { return };
         if !order.at_stake() || order.retains >= p.retain_budget_per_order {
@@ -543,7 +553,7 @@ impl Policy {
             order.paid_at_ms.is_some_and(|paid| now.saturating_sub(paid) <= p.retain_window_ms);
         let trigger = if policy_reopened && in_window {
             RetainTrigger::ReturnPolicyRepeat
-        } else if risk.probability >= p.retain_risk {
+        } else if crossed {
             RetainTrigger::RiskThreshold
         } else {
             return;
@@ -553,7 +563,7 @@ impl Policy {
         }
         order.retains += 1;
         s.last_retain_ms = Some(now);
-        let offer = offer_for(risk, p.retain_min_factor, s.counts.shipping > 0);
+        let offer = offer_for(risk, p.retain_min_factor, s.counts.defect > 0, s.counts.shipping > 0);
         let rule = match trigger {
             RetainTrigger::ReturnPolicyRepeat => "retain.return_policy_repeat",
             RetainTrigger::RiskThreshold => "retain.risk_threshold",
@@ -585,16 +595,18 @@ impl Policy {
 }
 
 /// The offer follows the strongest actionable risk factor: a size question gets size help, a
-/// doubt about effect or quality gets proof, slowness gets a shipping promise; otherwise a
-/// coupon.
-fn offer_for(risk: &Risk, min: f32, shipping_talk: bool) -> Offer {
+/// doubt about effect or a defect report gets proof, slowness gets a shipping promise;
+/// otherwise a coupon (or a shipping promise when the buyer has talked about shipping). A
+/// complaint alone is not answered with proof: it may be about anything.
+fn offer_for(risk: &Risk, min: f32, defect: bool, shipping_talk: bool) -> Offer {
     for (f, c) in risk.top_factors(Factor::COUNT) {
         if c < min {
             break;
         }
         match f {
             Factor::SizeUncertain => return Offer::SizeHelp,
-            Factor::EffectDoubt | Factor::QualityComplaint => return Offer::QualityProof,
+            Factor::EffectDoubt => return Offer::QualityProof,
+            Factor::QualityComplaint if defect => return Offer::QualityProof,
             Factor::SlowResponse | Factor::LogisticsStalled => return Offer::ShippingPromise,
             _ => {}
         }
@@ -641,10 +653,15 @@ mod tests {
         let mut r = Risk::default();
         r.contributions[Factor::ReturnPolicyRepeat.index()] = 2.0;
         r.contributions[Factor::SizeUncertain.index()] = 0.6;
-        assert_eq!(offer_for(&r, 0.3, false), Offer::SizeHelp);
+        assert_eq!(offer_for(&r, 0.3, false, false), Offer::SizeHelp);
         r.contributions[Factor::EffectDoubt.index()] = 0.8;
-        assert_eq!(offer_for(&r, 0.3, false), Offer::QualityProof);
-        assert_eq!(offer_for(&Risk::default(), 0.3, false), Offer::Coupon);
-        assert_eq!(offer_for(&Risk::default(), 0.3, true), Offer::ShippingPromise);
+        assert_eq!(offer_for(&r, 0.3, false, false), Offer::QualityProof);
+        assert_eq!(offer_for(&Risk::default(), 0.3, false, false), Offer::Coupon);
+        assert_eq!(offer_for(&Risk::default(), 0.3, false, true), Offer::ShippingPromise);
+        let mut c = Risk::default();
+        c.contributions[Factor::QualityComplaint.index()] = 1.2;
+        c.contributions[Factor::LogisticsStalled.index()] = 0.7;
+        assert_eq!(offer_for(&c, 0.3, false, false), Offer::ShippingPromise, "a complaint about a late parcel");
+        assert_eq!(offer_for(&c, 0.3, true, false), Offer::QualityProof, "a defect report");
     }
 }
