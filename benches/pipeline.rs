@@ -1,23 +1,69 @@
-//! Criterion benches: build cost, each stage through the public API, end to end.
+//! Criterion benches: engine build cost, the whole pipeline on short and long buyer messages,
+//! order and behaviour events, snapshot and restore. Inputs are fixed: add, never edit.
+
 use std::hint::black_box;
 use std::sync::LazyLock;
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use kefu::{Engine, Event, Page};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use kefu::{Engine, Event, Page, Session};
 
 static ENGINE: LazyLock<Engine> = LazyLock::new(|| Engine::new().expect("default data builds"));
 
+const SHORT: &str = "在吗";
+const CHAT: &str = "这件衣服显胖吗？我165 120斤穿什么码";
+const LONG: &str = "我上周五买的羽绒服到现在还没发货，客服一直说在催仓库，今天物流还是没动静，\
+                    你们到底什么时候能发？再不发我就申请退款还要给差评，还要打12315投诉！！！";
+
+fn build(c: &mut Criterion) {
+    let mut g = c.benchmark_group("build");
+    g.sample_size(10);
+    g.bench_function("engine_new", |b| b.iter(|| Engine::new().expect("builds")));
+    g.bench_function("session", |b| b.iter(|| black_box(ENGINE.session())));
+    g.finish();
+}
+
+/// A session with some history, so the benches see a realistic state.
+fn warm() -> Session {
+    let mut s = ENGINE.session();
+    s.on_event(&Event::order_paid(0, "6929384756102".try_into().expect("short"), 19_900));
+    s.on_event(&Event::buyer_says(1_000, "你好"));
+    s.on_event(&Event::agent_says(2_000, "亲，在的"));
+    s
+}
+
 fn end_to_end(c: &mut Criterion) {
     let mut g = c.benchmark_group("end_to_end");
-    let mut s = ENGINE.session();
-    g.bench_function("short_message", |b| {
-        b.iter(|| s.on_event(black_box(&Event::buyer_says(0, "在吗"))).actions().len())
+    for (name, text) in [("short", SHORT), ("chat", CHAT), ("long", LONG)] {
+        let mut s = warm();
+        let ev = Event::buyer_says(3_000, text);
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_function(name, |b| b.iter(|| s.on_event(black_box(&ev)).actions().len()));
+    }
+    g.finish();
+}
+
+fn order_event(c: &mut Criterion) {
+    let mut g = c.benchmark_group("order_event");
+    let mut s = warm();
+    let shipped = Event::OrderShipped { at_ms: 5_000, order: "6929384756102".try_into().expect("short") };
+    g.bench_function("order_shipped", |b| b.iter(|| s.on_event(black_box(&shipped)).actions().len()));
+    let view = Event::page_view(6_000, Page::OrderDetail);
+    g.bench_function("page_view", |b| b.iter(|| s.on_event(black_box(&view)).actions().len()));
+    g.finish();
+}
+
+fn snapshot(c: &mut Criterion) {
+    let mut g = c.benchmark_group("snapshot");
+    let s = warm();
+    g.bench_function("snapshot_json", |b| {
+        b.iter(|| serde_json::to_string(&black_box(&s).snapshot()).expect("serializes"))
     });
-    g.bench_function("page_view", |b| {
-        b.iter(|| s.on_event(black_box(&Event::page_view(0, Page::OrderDetail))).actions().len())
+    let json = serde_json::to_string(&s.snapshot()).expect("serializes");
+    g.bench_function("restore_json", |b| {
+        b.iter(|| ENGINE.restore(serde_json::from_str(black_box(&json)).expect("parses")).is_ok())
     });
     g.finish();
 }
 
-criterion_group!(benches, end_to_end);
+criterion_group!(benches, build, end_to_end, order_event, snapshot);
 criterion_main!(benches);

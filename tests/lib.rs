@@ -1,2 +1,5 @@
-//! The single integration test binary.
+//! The single integration test binary: scripted conversations in, expected actions out.
+mod builder;
 mod conversations;
+mod samples;
+mod state;

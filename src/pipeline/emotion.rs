@@ -1,62 +1,442 @@
 //! Stage 4: emotion — lexicon with negation, degree, contrast, punctuation and emoji.
+//!
+//! One aho-corasick automaton (leftmost-longest, so `不错` wins over the negator `不` and
+//! `会不会` over `不会`) holds every lexicon word and modifier of `data/emotion.tsv`. One scan
+//! of the normalised text walks the hits in order:
+//!
+//! - an emotion word adds its weight to its emotion, times the degree word right before it
+//!   (`太失望`), and is flipped when a negator ends at most `neg_window` characters before it in
+//!   the same clause (`不满意` -> disappointment, `没有破损` -> a little satisfaction,
+//!   `不担心` -> nothing);
+//! - single-character words count only where a jieba token starts (`烦` in `麻烦` does not);
+//! - a contrast word (`但是`, `可是`, `不过` …) moves the weight to the clause after it, when
+//!   that clause says something (`很喜欢！但是颜色想换…` stays satisfaction);
+//! - a sarcasm marker (`真是`, `可真`) turns the praise right after it into anger when the
+//!   message is otherwise negative (`真是好服务啊，三天不回`);
+//! - emoji and kaomoji count per emotion, from the text or from [`Cues::emoji`] when the
+//!   normaliser removed them (the larger of the two, never both);
+//! - `!`, runs of `?` and folded repeats raise intensity and push an already negative message
+//!   towards anger; a repeated word (`人工人工人工`) is impatience.
+//!
+//! The label is the emotion with the largest score when it beats a constant neutral score
+//! (`neutral_base`); `scores` are the evidence normalised together with that neutral mass, so
+//! a weak cue moves `valence` without changing the label. Nothing allocates per call.
 
 use std::ops::Range;
 
-use crate::data::{Source, records};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::data::{Record, Source, records};
 use crate::decision::{Emotion, EmotionScore};
 use crate::error::Error;
 use crate::pipeline::Cues;
 
 const FORMAT: &str = "emotion v1";
 
+const ANGER: usize = 0;
+const ANXIETY: usize = 1;
+const IMPATIENCE: usize = 2;
+const DISAPPOINTMENT: usize = 3;
+const SATISFACTION: usize = 4;
+const NEUTRAL: usize = 5;
+
+/// Valence of each emotion (index by [`Emotion::index`]): `valence` is their mean weighted by
+/// `scores`.
+const VALENCE: [f32; Emotion::COUNT] = [-1.0, -0.45, -0.55, -0.8, 0.85, 0.0];
+
+/// What one pattern of the automaton does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    /// Adds `weight` to an emotion (a neutral word with weight 0 only shadows shorter words).
+    Word { emotion: Emotion, weight: f32 },
+    /// An emoji or kaomoji: counts towards an emotion, merged with [`Cues::emoji`].
+    Emoji { emotion: Emotion, weight: f32 },
+    /// Flips the emotion word that follows within `neg_window` characters.
+    Negator,
+    /// Multiplies the emotion word right after it.
+    Degree(f32),
+    /// Moves weight to the clause after it.
+    Contrast,
+    /// Praise right after it is sarcasm in a negative message.
+    Sarcasm,
+}
+
+/// Tunable constants; each can be set in the data with `param<TAB>name<TAB>value`.
+#[derive(Debug, Clone, Copy)]
+struct Params {
+    /// Score of `neutral`: an emotion must beat it to become the label.
+    neutral_base: f32,
+    /// Characters allowed between a negator and the word it negates.
+    neg_window: f32,
+    /// A negated praise word counts this much of its weight as disappointment.
+    negated_praise: f32,
+    /// A negated complaint word counts this much of its weight as satisfaction.
+    negated_complaint: f32,
+    /// Share of the weight before a contrast word that is kept.
+    contrast_keep: f32,
+    /// Added to anger per `!` (up to 5) in a message with negative evidence.
+    exclaim_anger: f32,
+    /// Added to anger by three or more `!` with no other evidence.
+    exclaim_alone: f32,
+    /// Added to anger per `?` beyond the first (up to 4) in a negative message.
+    question_run: f32,
+    /// Weight of one emoji cue from [`Cues::emoji`] (emoji in the text carry their own).
+    emoji_cue: f32,
+    /// Added to impatience when a word is repeated back to back.
+    repeat: f32,
+    /// Evidence that gives intensity 1 - 1/e.
+    intensity_scale: f32,
+    /// Intensity added per `!` (up to 5).
+    exclaim_intensity: f32,
+    /// Intensity added per folded repeated character (up to 5).
+    folded_intensity: f32,
+}
+
+impl Default for Params {
+    fn default() -> Params {
+        Params {
+            neutral_base: 1.0,
+            neg_window: 2.0,
+            negated_praise: 0.8,
+            negated_complaint: 0.25,
+            contrast_keep: 0.3,
+            exclaim_anger: 0.35,
+            exclaim_alone: 1.2,
+            question_run: 0.35,
+            emoji_cue: 1.2,
+            repeat: 1.6,
+            intensity_scale: 4.0,
+            exclaim_intensity: 0.04,
+            folded_intensity: 0.03,
+        }
+    }
+}
+
+impl Params {
+    fn set(&mut self, r: &Record<'_>, name: &str, value: &str) -> Result<(), Error> {
+        let v: f32 = r.num("value", value)?;
+        if !v.is_finite() || v < 0.0 {
+            return Err(r.error(format!("param `{name}` must be a finite number >= 0, found `{value}`")));
+        }
+        let slot = match name {
+            "neutral_base" => &mut self.neutral_base,
+            "neg_window" => &mut self.neg_window,
+            "negated_praise" => &mut self.negated_praise,
+            "negated_complaint" => &mut self.negated_complaint,
+            "contrast_keep" => &mut self.contrast_keep,
+            "exclaim_anger" => &mut self.exclaim_anger,
+            "exclaim_alone" => &mut self.exclaim_alone,
+            "question_run" => &mut self.question_run,
+            "emoji_cue" => &mut self.emoji_cue,
+            "repeat" => &mut self.repeat,
+            "intensity_scale" => &mut self.intensity_scale,
+            "exclaim_intensity" => &mut self.exclaim_intensity,
+            "folded_intensity" => &mut self.folded_intensity,
+            _ => return Err(r.error(format!("unknown param `{name}`; see data/README.md"))),
+        };
+        *slot = v;
+        Ok(())
+    }
+}
+
 /// Compiled emotion scorer.
 #[derive(Debug, Clone)]
 pub(crate) struct EmotionStage {
-    words: Vec<(String, Emotion, f32)>,
+    /// Every pattern, leftmost-longest; `PatternID` indexes `kinds`.
+    automaton: Option<AhoCorasick>,
+    kinds: Vec<Kind>,
+    params: Params,
+}
+
+fn emotion(r: &Record<'_>, name: &str) -> Result<Emotion, Error> {
+    Emotion::from_name(name).ok_or_else(|| {
+        r.error(format!(
+            "unknown emotion `{name}`; use anger, anxiety, impatience, disappointment, satisfaction or neutral"
+        ))
+    })
+}
+
+fn weight(r: &Record<'_>, w: &str) -> Result<f32, Error> {
+    let x: f32 = r.num("weight", w)?;
+    if !x.is_finite() || x.abs() > 100.0 {
+        return Err(r.error(format!("`weight` must be a number in [-100, 100], found `{w}`")));
+    }
+    Ok(x)
 }
 
 impl EmotionStage {
+    /// Parses and compiles the lexicons; a later source adds words to earlier ones and
+    /// overrides a word or param they share.
     pub(crate) fn build(lexicons: &[Source<'_>]) -> Result<EmotionStage, Error> {
-        let mut words = Vec::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut kinds: Vec<Kind> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
+        let mut params = Params::default();
         for &src in lexicons {
             for r in records(src, FORMAT)? {
-                let [word, emo, w] = r.cols::<3>("word, emotion, weight")?;
-                let e = Emotion::from_name(emo)
-                    .ok_or_else(|| r.error(format!("unknown emotion `{emo}`")))?;
-                words.push((word.to_owned(), e, r.num("weight", w)?));
+                let first = r.col(0).unwrap_or("");
+                let (pattern, kind) = match first {
+                    "negator" => {
+                        let [_, p] = r.cols::<2>("negator, word")?;
+                        (p, Kind::Negator)
+                    }
+                    "contrast" => {
+                        let [_, p] = r.cols::<2>("contrast, word")?;
+                        (p, Kind::Contrast)
+                    }
+                    "sarcasm" => {
+                        let [_, p] = r.cols::<2>("sarcasm, word")?;
+                        (p, Kind::Sarcasm)
+                    }
+                    "degree" => {
+                        let [_, p, w] = r.cols::<3>("degree, word, factor")?;
+                        (p, Kind::Degree(weight(&r, w)?))
+                    }
+                    "emoji" => {
+                        let [_, p, e, w] = r.cols::<4>("emoji, emoji, emotion, weight")?;
+                        (p, Kind::Emoji { emotion: emotion(&r, e)?, weight: weight(&r, w)? })
+                    }
+                    "param" => {
+                        let [_, name, v] = r.cols::<3>("param, name, value")?;
+                        params.set(&r, name, v)?;
+                        continue;
+                    }
+                    _ => {
+                        let [p, e, w] = r.cols::<3>("word, emotion, weight")?;
+                        (p, Kind::Word { emotion: emotion(&r, e)?, weight: weight(&r, w)? })
+                    }
+                };
+                if pattern.is_empty() {
+                    return Err(r.error("empty word; give the word or drop the line"));
+                }
+                if pattern.len() > 64 {
+                    return Err(r.error(format!(
+                        "`{pattern}` is longer than 64 bytes; use a shorter word"
+                    )));
+                }
+                // Text is ASCII-lower-cased by the normaliser; so are the patterns.
+                let pattern = pattern.to_ascii_lowercase();
+                match index.get(&pattern) {
+                    Some(&i) => kinds[i] = kind,
+                    None => {
+                        index.insert(pattern.clone(), patterns.len());
+                        patterns.push(pattern);
+                        kinds.push(kind);
+                    }
+                }
             }
         }
-        Ok(EmotionStage { words })
+        let automaton = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&patterns)
+                    .map_err(|source| Error::Automaton { source })?,
+            )
+        };
+        Ok(EmotionStage { automaton, kinds, params })
     }
 
+    /// Scores one normalised buyer message into `out`.
     pub(crate) fn score(
         &self,
         text: &str,
-        _tokens: &[Range<u32>],
+        tokens: &[Range<u32>],
         cues: &Cues,
         out: &mut EmotionScore,
     ) {
+        let p = &self.params;
+        let bytes = text.as_bytes();
+        // Evidence since the last contrast word, and before it.
         let mut s = [0.0f32; Emotion::COUNT];
-        for (w, e, x) in &self.words {
-            if text.contains(w.as_str()) {
-                s[e.index()] += x;
+        let mut before = [0.0f32; Emotion::COUNT];
+        let mut contrast = false;
+        let mut emoji_text = [0.0f32; Emotion::COUNT];
+        let mut emoji_seen = [0u8; Emotion::COUNT];
+        let mut sarcastic = 0.0f32;
+        let mut degree_sum = 0.0f32;
+        // End of the last negator / degree / sarcasm marker (byte offsets), and the factor.
+        let mut neg_end: Option<usize> = None;
+        let mut deg: Option<(usize, f32)> = None;
+        let mut sarcasm_end: Option<usize> = None;
+        let neg_window_bytes = (p.neg_window.max(0.0) as usize) * 3;
+
+        if let Some(ac) = &self.automaton {
+            for m in ac.find_iter(text) {
+                let (start, end) = (m.start(), m.end());
+                let Some(&kind) = self.kinds.get(m.pattern().as_usize()) else { continue };
+                match kind {
+                    Kind::Negator => neg_end = Some(end),
+                    Kind::Degree(f) => deg = Some((end, f)),
+                    Kind::Sarcasm => sarcasm_end = Some(end),
+                    Kind::Contrast => {
+                        for (b, x) in before.iter_mut().zip(s.iter_mut()) {
+                            *b = *b * p.contrast_keep + *x;
+                            *x = 0.0;
+                        }
+                        contrast = true;
+                        neg_end = None;
+                        deg = None;
+                    }
+                    Kind::Emoji { emotion, weight } => {
+                        let e = emotion.index();
+                        emoji_seen[e] = emoji_seen[e].saturating_add(1);
+                        // Three of the same emoji say it; more add nothing.
+                        if emoji_seen[e] <= 3 {
+                            emoji_text[e] += weight;
+                        }
+                    }
+                    Kind::Word { emotion, weight } => {
+                        if weight == 0.0 {
+                            continue;
+                        }
+                        // A one-character word counts only at the start of a token.
+                        if text[start..end].chars().nth(1).is_none()
+                            && !tokens.is_empty()
+                            && tokens.binary_search_by_key(&(start as u32), |t| t.start).is_err()
+                        {
+                            continue;
+                        }
+                        let mut w = weight;
+                        if let Some((d_end, f)) = deg
+                            && start >= d_end
+                            && start - d_end <= 3
+                            && !has_break(&bytes[d_end..start])
+                        {
+                            w *= f;
+                            degree_sum += f - 1.0;
+                        }
+                        let negated = neg_end.is_some_and(|n| {
+                            start >= n && start - n <= neg_window_bytes && !has_break(&bytes[n..start])
+                        });
+                        let mut e = emotion.index();
+                        if negated {
+                            match emotion {
+                                Emotion::Satisfaction => {
+                                    e = DISAPPOINTMENT;
+                                    w *= p.negated_praise;
+                                }
+                                Emotion::Neutral => {}
+                                _ => {
+                                    e = SATISFACTION;
+                                    w *= p.negated_complaint;
+                                }
+                            }
+                        }
+                        let sarcasm = e == SATISFACTION
+                            && !negated
+                            && sarcasm_end.is_some_and(|n| {
+                                start >= n && start - n <= 6 && !has_break(&bytes[n..start])
+                            });
+                        if sarcasm {
+                            sarcastic += w;
+                        } else {
+                            s[e] += w;
+                        }
+                        deg = None;
+                    }
+                }
             }
         }
-        s[Emotion::Anger.index()] += 0.3 * f32::from(cues.exclaim.min(5));
-        let (best, top) =
-            s.iter().enumerate().fold((Emotion::Neutral.index(), 0.5f32), |b, (i, &v)| {
-                if v > b.1 { (i, v) } else { b }
-            });
-        let label = Emotion::ALL[best];
-        let sum: f32 = s.iter().sum::<f32>() + 0.5;
-        let mut scores = s.map(|v| v / sum);
-        scores[Emotion::Neutral.index()] += 0.5 / sum;
-        let valence = match label {
-            Emotion::Satisfaction => 0.6,
-            Emotion::Neutral => 0.0,
-            Emotion::Anger => -0.8,
-            _ => -0.5,
+        // The clause after the last contrast word decides when it says anything.
+        if contrast {
+            let after: f32 = s[..NEUTRAL].iter().map(|x| x.abs()).sum();
+            for (x, b) in s.iter_mut().zip(before) {
+                *x = if after > 0.0 { *x + b * p.contrast_keep } else { *x + b };
+            }
+        }
+        for x in &mut s {
+            *x = x.max(0.0);
+        }
+        // Emoji: from the text, or the normaliser's cues when it removed them.
+        for e in 0..NEUTRAL {
+            let cue = f32::from(cues.emoji[e].min(3)) * p.emoji_cue;
+            s[e] += emoji_text[e].max(cue);
+        }
+        // A word said again right away is pressing: 人工人工人工, 在吗在吗.
+        if repeated_word(text, tokens) {
+            s[IMPATIENCE] += p.repeat;
+        }
+        let negative = s[ANGER] + s[IMPATIENCE] + s[DISAPPOINTMENT] + s[ANXIETY];
+        if sarcastic > 0.0 {
+            if negative > 0.0 || cues.exclaim >= 2 || cues.question >= 2 {
+                s[ANGER] += sarcastic + 0.5;
+            } else {
+                s[SATISFACTION] += sarcastic;
+            }
+        }
+        let negative = s[ANGER] + s[IMPATIENCE] + s[DISAPPOINTMENT] + s[ANXIETY];
+        let exclaim = f32::from(cues.exclaim.min(5));
+        let questions = f32::from(cues.question.saturating_sub(1).min(4));
+        if negative > s[SATISFACTION] && negative > 0.0 {
+            // Shouting and ??? make a complaint angrier; worry and urging stay what they are
+            // unless the shouting is heavy.
+            let angry_share = if s[ANGER] > 0.0 { 1.0 } else { 0.6 };
+            s[ANGER] += angry_share * (p.exclaim_anger * exclaim + p.question_run * questions);
+        } else if negative == 0.0 && s[SATISFACTION] == 0.0 {
+            if cues.exclaim >= 3 {
+                s[ANGER] += p.exclaim_alone;
+            } else if cues.question >= 3 {
+                s[IMPATIENCE] += p.exclaim_alone;
+            }
+        }
+
+        // Label and scores: evidence normalised together with a constant neutral mass.
+        s[NEUTRAL] = p.neutral_base.max(1e-3);
+        let total: f32 = s.iter().sum();
+        let mut best = NEUTRAL;
+        for e in 0..NEUTRAL {
+            if s[e] > s[best] {
+                best = e;
+            }
+        }
+        let scores = s.map(|x| x / total);
+        let valence: f32 = scores.iter().zip(VALENCE).map(|(x, v)| x * v).sum();
+        let evidence: f32 = if best == NEUTRAL {
+            0.0
+        } else {
+            let rest: f32 = s[..NEUTRAL].iter().sum::<f32>() - s[best];
+            s[best] + 0.3 * rest
         };
-        *out = EmotionScore { label, valence, intensity: (top / 3.0).min(1.0), scores };
+        let mut intensity = 1.0 - (-evidence / p.intensity_scale.max(1e-3)).exp();
+        if best != NEUTRAL {
+            intensity += p.exclaim_intensity * exclaim
+                + p.folded_intensity * f32::from(cues.folded.min(5))
+                + 0.05 * degree_sum.clamp(0.0, 2.0);
+        }
+        *out = EmotionScore {
+            label: Emotion::ALL[best],
+            valence: if valence.is_finite() { valence.clamp(-1.0, 1.0) } else { 0.0 },
+            intensity: if intensity.is_finite() { intensity.clamp(0.0, 1.0) } else { 0.0 },
+            scores,
+        };
     }
+}
+
+/// Whether a clause break (punctuation or space) lies in `gap`.
+fn has_break(gap: &[u8]) -> bool {
+    // ASCII punctuation after the normaliser's half-width folding, plus 。、 (U+3002, U+3001,
+    // both start with E3 80 8x in UTF-8).
+    gap.iter().any(|&b| matches!(b, b',' | b'.' | b'!' | b'?' | b';' | b' ' | b'~' | b'\n'))
+        || gap.windows(3).any(|w| w[0] == 0xE3 && w[1] == 0x80 && (w[2] == 0x81 || w[2] == 0x82))
+}
+
+/// Whether a piece of two to four characters starting at a token is said again right after
+/// it (`人工人工`, `在吗在吗`); pieces of one repeated character (`哈哈`, `谢谢`) do not count.
+fn repeated_word(text: &str, tokens: &[Range<u32>]) -> bool {
+    tokens.iter().any(|t| {
+        let i = t.start as usize;
+        (2..=4).any(|n| {
+            let Some(rest) = text.get(i..) else { return false };
+            let Some((len, _)) = rest.char_indices().nth(n) else { return false };
+            let (Some(a), Some(b)) = (rest.get(..len), rest.get(len..2 * len)) else {
+                return false;
+            };
+            let mut cs = a.chars();
+            let first = cs.next();
+            a == b && cs.any(|c| Some(c) != first) && a.chars().all(|c| !c.is_ascii())
+        })
+    })
 }

@@ -1,14 +1,32 @@
 //! Stage 3: intent — keyword and regex rules fused with a trained linear model.
+//!
+//! - **Rules** (`rules v1`): keywords go into one aho-corasick automaton (leftmost-longest, so
+//!   at one start the longest keyword wins: 退款到账 over 退款), regexes into one `RegexSet`.
+//!   Each hit adds its weight (log-odds) to its intent.
+//! - **Model** (`intent_model v1`, written by [`crate::train`]): a linear model over hashed
+//!   word and character n-gram features of the normalised text. Its per-intent scores are
+//!   already divided by the temperature fitted on held-out folds of the training data, so they
+//!   are calibrated log-odds.
+//! - **Fusion**: model scores + rule log-odds -> softmax -> probabilities. A low top probability
+//!   or a near tie gives `other`, with the alternatives kept.
+//!
+//! Features are hashed (FNV-1a over a type prefix and the feature's bytes) while they are
+//! generated, so classifying a message allocates nothing: the model keeps one hash map from
+//! feature hash to a sparse row of weights, and the per-call buffers live in [`IntentScratch`].
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
 
 use crate::data::{Source, records};
 use crate::decision::{Evidence, EvidenceKind, IntentScore};
 use crate::error::Error;
 use crate::id::{IntentId, Label};
 use crate::pipeline::catalog::Catalog;
+use crate::pipeline::normalize::Normalizer;
 
 /// Thresholds of the intent stage (from `policy.tsv`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -19,32 +37,515 @@ pub(crate) struct IntentParams {
     pub min_margin: f32,
 }
 
-/// Per-call buffers.
+/// Per-call buffers, cleared and reused (no allocation once they have grown to size).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct IntentScratch {
+    /// Fused score (then probability) per catalogue intent.
     pub scores: Vec<f32>,
+    /// Model score per model class.
+    pub logits: Vec<f32>,
+    /// Model rows matched by the message's features (for evidence).
+    pub rows: Vec<u32>,
 }
+
+/// Most evidence items reported per message.
+const MAX_EVIDENCE: usize = 6;
+
+const RULES_FORMAT: &str = "rules v1";
+pub(crate) const MODEL_FORMAT: &str = "intent_model v1";
+
+/// Largest compiled regex (bytes) of one rule and of the whole set: a bad merchant rule fails
+/// the build with [`Error::Regex`] instead of eating memory.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+const REGEX_SET_SIZE_LIMIT: usize = 8 << 20;
+/// The lazy DFA cache of the set: raised from regex's 2 MiB default so a few dozen rules over
+/// Chinese text (large UTF-8 classes) stay on the fast path.
+const REGEX_DFA_LIMIT: usize = 16 << 20;
+
+// ---------------------------------------------------------------------------------------------
+// Features
+
+/// FNV-1a 64, fed piece by piece, so a feature is hashed the same whether it is a `String` (when
+/// training, and in the model file) or a sequence of slices of the message (at inference).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Fnv {
+    pub(crate) fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    pub(crate) fn bytes(&mut self, b: &[u8], fold_digits: bool) {
+        for &c in b {
+            let c = if fold_digits && c.is_ascii_digit() { b'0' } else { c };
+            self.0 ^= c as u64;
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    pub(crate) fn finish(self) -> u64 {
+        self.0
+    }
+}
+
+/// Which features a model uses (the `@features` line of the model file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FeatureSpec {
+    /// `w`: jieba words.
+    pub words: bool,
+    /// `wb`: adjacent word pairs.
+    pub word_bigrams: bool,
+    /// `c1`, `c2`, `c3`: character n-grams up to this length (0 = none).
+    pub char_max: u8,
+    /// `bounds`: `^` and `$` mark the message start and end in n-grams and word pairs.
+    pub bounds: bool,
+    /// `digits0`: every ASCII digit reads as `0` (order numbers, prices and heights share
+    /// features whatever their value).
+    pub fold_digits: bool,
+    /// `sqrt`: feature values are 1/sqrt(number of features of the message), else 1.
+    pub sqrt_scale: bool,
+}
+
+impl Default for FeatureSpec {
+    fn default() -> Self {
+        FeatureSpec {
+            words: true,
+            word_bigrams: true,
+            char_max: 3,
+            bounds: true,
+            fold_digits: false,
+            sqrt_scale: true,
+        }
+    }
+}
+
+impl FeatureSpec {
+    /// Parses a list like `w wb c3 bounds sqrt` (tabs, spaces or commas between).
+    pub(crate) fn parse(s: &str) -> Result<FeatureSpec, String> {
+        let mut f = FeatureSpec {
+            words: false,
+            word_bigrams: false,
+            char_max: 0,
+            bounds: false,
+            fold_digits: false,
+            sqrt_scale: false,
+        };
+        for t in s.split(['\t', ' ', ',']).filter(|t| !t.is_empty()) {
+            match t {
+                "w" => f.words = true,
+                "wb" => f.word_bigrams = true,
+                "c1" => f.char_max = f.char_max.max(1),
+                "c2" => f.char_max = f.char_max.max(2),
+                "c3" => f.char_max = f.char_max.max(3),
+                "bounds" => f.bounds = true,
+                "digits0" => f.fold_digits = true,
+                "sqrt" => f.sqrt_scale = true,
+                _ => {
+                    return Err(format!(
+                        "unknown feature kind `{t}`; use w, wb, c1, c2, c3, bounds, digits0, sqrt"
+                    ));
+                }
+            }
+        }
+        Ok(f)
+    }
+
+    /// The inverse of [`FeatureSpec::parse`].
+    pub(crate) fn to_line(self) -> String {
+        let mut v: Vec<&str> = Vec::new();
+        if self.words {
+            v.push("w");
+        }
+        if self.word_bigrams {
+            v.push("wb");
+        }
+        for (n, name) in [(1, "c1"), (2, "c2"), (3, "c3")] {
+            if self.char_max >= n {
+                v.push(name);
+            }
+        }
+        if self.bounds {
+            v.push("bounds");
+        }
+        if self.fold_digits {
+            v.push("digits0");
+        }
+        if self.sqrt_scale {
+            v.push("sqrt");
+        }
+        v.join("\t")
+    }
+
+    /// Calls `f(prefix, pieces)` for every feature occurrence of `text`; the feature's string is
+    /// `prefix` followed by the pieces (digits folded when `fold_digits`). Whitespace is skipped.
+    pub(crate) fn for_each(
+        &self,
+        text: &str,
+        tokens: &[Range<u32>],
+        f: &mut impl FnMut(&'static str, &[&str]),
+    ) {
+        const BEGIN: &str = "^";
+        const END: &str = "$";
+        // Words and word pairs.
+        if self.words || self.word_bigrams {
+            let mut prev: Option<&str> = self.bounds.then_some(BEGIN);
+            for t in tokens {
+                let Some(w) = text.get(t.start as usize..t.end as usize) else { continue };
+                if w.trim().is_empty() {
+                    continue;
+                }
+                if self.words {
+                    f("w:", &[w]);
+                }
+                if self.word_bigrams
+                    && let Some(p) = prev
+                {
+                    f("wb:", &[p, "|", w]);
+                }
+                prev = Some(w);
+            }
+            if self.word_bigrams
+                && self.bounds
+                && let Some(p) = prev
+                && p != BEGIN
+            {
+                f("wb:", &[p, "|", END]);
+            }
+        }
+        // Character n-grams over the non-space characters, with optional `^` / `$` markers.
+        if self.char_max == 0 {
+            return;
+        }
+        const PREFIX: [&str; 3] = ["c1:", "c2:", "c3:"];
+        let n_max = self.char_max.min(3) as usize;
+        let mut win: [&str; 3] = [""; 3];
+        let mut markers = [false; 3];
+        let mut seen = 0usize;
+        let mut any = false;
+        let chars = text
+            .char_indices()
+            .filter(|(_, c)| !c.is_whitespace())
+            .map(|(i, c)| (&text[i..i + c.len_utf8()], false));
+        let begin = self.bounds.then_some((BEGIN, true));
+        let end_marker = self.bounds.then_some((END, true));
+        let mut all = begin.into_iter().chain(chars);
+        let mut tail = end_marker;
+        loop {
+            let (piece, marker) = match all.next() {
+                Some(x) => x,
+                None => match tail.take() {
+                    Some(x) if any => x,
+                    _ => break,
+                },
+            };
+            any |= !marker;
+            win.rotate_left(1);
+            markers.rotate_left(1);
+            win[2] = piece;
+            markers[2] = marker;
+            seen += 1;
+            for n in 1..=n_max.min(seen) {
+                let from = 3 - n;
+                if markers[from..].iter().all(|&m| m) {
+                    continue;
+                }
+                f(PREFIX[n - 1], &win[from..]);
+            }
+        }
+    }
+}
+
+/// The feature string of `prefix` + `pieces`, as written in the model file.
+pub(crate) fn feature_string(prefix: &str, pieces: &[&str], fold_digits: bool, out: &mut String) {
+    out.clear();
+    out.push_str(prefix);
+    for p in pieces {
+        if fold_digits {
+            out.extend(p.chars().map(|c| if c.is_ascii_digit() { '0' } else { c }));
+        } else {
+            out.push_str(p);
+        }
+    }
+}
+
+/// The hash of `prefix` + `pieces`: equal to [`hash_str`] of [`feature_string`].
+pub(crate) fn feature_hash(prefix: &str, pieces: &[&str], fold_digits: bool) -> u64 {
+    let mut h = Fnv::new();
+    h.bytes(prefix.as_bytes(), false);
+    for p in pieces {
+        h.bytes(p.as_bytes(), fold_digits);
+    }
+    h.finish()
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h = Fnv::new();
+    h.bytes(s.as_bytes(), false);
+    h.finish()
+}
+
+/// The keys are FNV hashes already: hashing them again would only cost time.
+#[derive(Debug, Default, Clone, Copy)]
+struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | b as u64;
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model
+
+/// A parsed `intent_model v1`: sparse per-feature weights over the model's own classes,
+/// already divided by the temperature.
+#[derive(Debug, Clone)]
+pub(crate) struct LinearModel {
+    /// Class names, in the order of the `@intents` line.
+    pub labels: Vec<String>,
+    /// Line of the `@intents` record (for errors).
+    pub labels_line: usize,
+    pub spec: FeatureSpec,
+    /// Temperature the file's weights were divided by.
+    pub temperature: f32,
+    bias: Vec<f32>,
+    index: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>,
+    /// Per row: range into `entries`, range into `names`.
+    rows: Vec<(u32, u32, u32, u32)>,
+    entries: Vec<(u16, f32)>,
+    names: String,
+}
+
+impl LinearModel {
+    /// Parses a model text.
+    ///
+    /// ```text
+    /// #format intent_model v1
+    /// @intents	greeting	refund_request	…
+    /// @features	w	wb	c1	c2	c3	bounds	sqrt
+    /// @temperature	0.8
+    /// @bias	0.1	-0.3	…                (one per intent)
+    /// w:退款	refund_request:2.31	cancel_order:-0.42
+    /// ```
+    pub(crate) fn parse(src: Source<'_>) -> Result<LinearModel, Error> {
+        let mut m = LinearModel {
+            labels: Vec::new(),
+            labels_line: 0,
+            spec: FeatureSpec::default(),
+            temperature: 1.0,
+            bias: Vec::new(),
+            index: HashMap::default(),
+            rows: Vec::new(),
+            entries: Vec::new(),
+            names: String::new(),
+        };
+        let mut by_name: HashMap<&str, u16> = HashMap::new();
+        let mut spec_seen = false;
+        for r in records(src, MODEL_FORMAT)? {
+            let mut cols = r.text.split('\t');
+            let key = cols.next().unwrap_or("");
+            match key {
+                "@intents" => {
+                    if !m.labels.is_empty() {
+                        return Err(r.error("a second `@intents` line; keep one"));
+                    }
+                    for l in cols.map(str::trim).filter(|l| !l.is_empty()) {
+                        if by_name.contains_key(l) {
+                            return Err(Error::Duplicate {
+                                file: r.file.into(),
+                                line: r.line,
+                                id: l.into(),
+                            });
+                        }
+                        if m.labels.len() >= u16::MAX as usize {
+                            return Err(Error::TooLarge {
+                                file: r.file.into(),
+                                what: "the number of model intents".into(),
+                                limit: u16::MAX as usize,
+                            });
+                        }
+                        by_name.insert(l, m.labels.len() as u16);
+                        m.labels.push(l.to_owned());
+                    }
+                    m.labels_line = r.line;
+                    m.bias = vec![0.0; m.labels.len()];
+                }
+                "@features" => {
+                    let rest = r.text.split_once('\t').map_or("", |x| x.1);
+                    m.spec = FeatureSpec::parse(rest).map_err(|e| r.error(e))?;
+                    spec_seen = true;
+                }
+                "@temperature" => {
+                    let t: f32 = r.num("temperature", cols.next().unwrap_or(""))?;
+                    if !(t.is_finite() && t > 0.0) {
+                        return Err(r.error("`temperature` must be a positive number"));
+                    }
+                    m.temperature = t;
+                }
+                "@bias" => {
+                    if m.labels.is_empty() {
+                        return Err(r.error("`@bias` before `@intents`; list the intents first"));
+                    }
+                    let vals: Vec<&str> = cols.collect();
+                    if vals.len() != m.labels.len() {
+                        return Err(r.error(format!(
+                            "`@bias` has {} values for {} intents",
+                            vals.len(),
+                            m.labels.len()
+                        )));
+                    }
+                    for (b, v) in m.bias.iter_mut().zip(vals) {
+                        *b = r.num("bias", v)?;
+                    }
+                }
+                k if k.starts_with('@') => {
+                    return Err(r.error(format!(
+                        "unknown directive `{k}`; expected @intents, @features, @temperature or @bias"
+                    )));
+                }
+                feature => {
+                    if m.labels.is_empty() {
+                        return Err(
+                            r.error("a feature line before `@intents`; list the intents first")
+                        );
+                    }
+                    let h = hash_str(feature);
+                    let row = m.rows.len() as u32;
+                    if m.index.insert(h, row).is_some() {
+                        return Err(Error::Duplicate {
+                            file: r.file.into(),
+                            line: r.line,
+                            id: feature.into(),
+                        });
+                    }
+                    let start = m.entries.len() as u32;
+                    for c in cols.filter(|c| !c.trim().is_empty()) {
+                        let (name, w) = c.rsplit_once(':').ok_or_else(|| {
+                            r.error(format!("`{c}` is not `intent:weight`"))
+                        })?;
+                        let k = *by_name.get(name.trim()).ok_or_else(|| {
+                            r.error(format!(
+                                "intent `{name}` is not listed on the `@intents` line"
+                            ))
+                        })?;
+                        let w: f32 = r.num("weight", w)?;
+                        if !w.is_finite() {
+                            return Err(r.error("weights must be finite"));
+                        }
+                        m.entries.push((k, w));
+                    }
+                    let n0 = m.names.len() as u32;
+                    m.names.push_str(feature);
+                    m.rows.push((start, m.entries.len() as u32, n0, m.names.len() as u32));
+                }
+            }
+        }
+        if m.labels.is_empty() {
+            return Err(Error::parse(src.0, 1, "no `@intents` line; the model names no intent"));
+        }
+        if !spec_seen {
+            return Err(Error::parse(src.0, 1, "no `@features` line; re-export the model"));
+        }
+        // Divide once here so scores come out in calibrated log-odds.
+        let inv = 1.0 / m.temperature;
+        m.bias.iter_mut().for_each(|b| *b *= inv);
+        m.entries.iter_mut().for_each(|e| e.1 *= inv);
+        Ok(m)
+    }
+
+    /// Number of classes.
+    pub(crate) fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Writes calibrated scores into `logits` (one per class) and the matched rows into `rows`;
+    /// returns the feature value (the scale every weight was multiplied by).
+    pub(crate) fn score(
+        &self,
+        text: &str,
+        tokens: &[Range<u32>],
+        logits: &mut Vec<f32>,
+        rows: &mut Vec<u32>,
+    ) -> f32 {
+        logits.clear();
+        logits.extend_from_slice(&self.bias);
+        rows.clear();
+        let fold = self.spec.fold_digits;
+        let mut n = 0u32;
+        self.spec.for_each(text, tokens, &mut |prefix, pieces| {
+            n += 1;
+            if let Some(&row) = self.index.get(&feature_hash(prefix, pieces, fold)) {
+                rows.push(row);
+            }
+        });
+        let scale = if self.spec.sqrt_scale && n > 0 { 1.0 / (n as f32).sqrt() } else { 1.0 };
+        for &row in rows.iter() {
+            let (a, b, _, _) = self.rows[row as usize];
+            for &(k, w) in &self.entries[a as usize..b as usize] {
+                logits[k as usize] += w * scale;
+            }
+        }
+        scale
+    }
+
+    /// The weight of `row` for class `k`.
+    fn weight(&self, row: u32, k: u16) -> f32 {
+        let (a, b, _, _) = self.rows[row as usize];
+        self.entries[a as usize..b as usize].iter().find(|e| e.0 == k).map_or(0.0, |e| e.1)
+    }
+
+    fn name(&self, row: u32) -> &str {
+        let (_, _, a, b) = self.rows[row as usize];
+        &self.names[a as usize..b as usize]
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage
+
+/// One compiled rule: intent, weight, rule id.
+type RuleTarget = (IntentId, f32, Label);
 
 /// Compiled intent stage.
 #[derive(Debug, Clone)]
 pub(crate) struct IntentStage {
-    keywords: AhoCorasick,
-    /// Per keyword pattern: (intent, weight, rule id).
-    kw: Vec<(IntentId, f32, Label)>,
+    keywords: Option<AhoCorasick>,
+    /// Per keyword pattern.
+    kw: Vec<RuleTarget>,
+    regexes: Option<RegexSet>,
+    /// Per regex pattern.
+    rx: Vec<RuleTarget>,
+    model: Option<LinearModel>,
+    /// Model class -> catalogue intent.
+    model_ids: Vec<IntentId>,
+    /// Per catalogue intent: whether the model scores it.
+    in_model: Vec<bool>,
     params: IntentParams,
 }
-
-const RULES_FORMAT: &str = "rules v1";
 
 impl IntentStage {
     pub(crate) fn build(
         catalog: &Catalog,
         rules: &[Source<'_>],
-        _model: Option<Source<'_>>,
+        model: Option<Source<'_>>,
         params: IntentParams,
     ) -> Result<IntentStage, Error> {
-        let mut patterns = Vec::new();
+        // Keywords must be spelled as the normalised text is (simplified, half-width, lower
+        // case, folded runs), so they go through the same normaliser.
+        let normalizer = Normalizer::new();
+        let mut norm = String::new();
+        let mut patterns: Vec<String> = Vec::new();
         let mut kw = Vec::new();
+        let mut rx_patterns: Vec<String> = Vec::new();
+        let mut rx = Vec::new();
         for &src in rules {
             for r in records(src, RULES_FORMAT)? {
                 let [id, intent, kind, pattern, weight] =
@@ -55,66 +556,358 @@ impl IntentStage {
                     intent: intent.into(),
                 })?;
                 let w: f32 = r.num("weight", weight)?;
-                if kind == "keyword" {
-                    patterns.push(pattern.to_owned());
-                    kw.push((iid, w, Label::truncated(id)));
+                if !w.is_finite() {
+                    return Err(r.error("`weight` must be finite"));
+                }
+                if pattern.is_empty() {
+                    return Err(r.error(format!("rule `{id}` has an empty pattern")));
+                }
+                match kind {
+                    "keyword" => {
+                        normalizer.run(pattern, &mut norm);
+                        let p = if norm.trim().is_empty() { pattern } else { norm.as_str() };
+                        patterns.push(p.to_owned());
+                        kw.push((iid, w, Label::truncated(id)));
+                    }
+                    "regex" => {
+                        // Compile alone first so a bad rule is named with its file and line.
+                        RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build().map_err(
+                            |source| Error::Regex {
+                                file: r.file.into(),
+                                line: r.line,
+                                rule: id.into(),
+                                source,
+                            },
+                        )?;
+                        rx_patterns.push(pattern.to_owned());
+                        rx.push((iid, w, Label::truncated(id)));
+                    }
+                    k => {
+                        return Err(
+                            r.error(format!("rule kind `{k}` is not one of keyword, regex"))
+                        );
+                    }
                 }
             }
         }
-        let keywords = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&patterns)
-            .map_err(|source| Error::Automaton { source })?;
-        Ok(IntentStage { keywords, kw, params })
+        let keywords = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&patterns)
+                    .map_err(|source| Error::Automaton { source })?,
+            )
+        };
+        let regexes = if rx_patterns.is_empty() {
+            None
+        } else {
+            Some(
+                RegexSetBuilder::new(&rx_patterns)
+                    .size_limit(REGEX_SET_SIZE_LIMIT)
+                    .dfa_size_limit(REGEX_DFA_LIMIT)
+                    .build()
+                    .map_err(|source| Error::Regex {
+                        file: "rules".into(),
+                        line: 0,
+                        rule: "(the whole regex set)".into(),
+                        source,
+                    })?,
+            )
+        };
+
+        let mut model_ids = Vec::new();
+        let mut in_model = vec![false; catalog.len()];
+        let model = match model {
+            // An empty default model (only the header) means "rules only".
+            Some(src) if src.1.lines().any(|l| l.starts_with("@intents")) => {
+                let m = LinearModel::parse(src)?;
+                for l in &m.labels {
+                    let id = catalog.id(l).ok_or_else(|| Error::UnknownIntent {
+                        file: src.0.into(),
+                        line: m.labels_line,
+                        intent: l.clone(),
+                    })?;
+                    in_model[id.index()] = true;
+                    model_ids.push(id);
+                }
+                Some(m)
+            }
+            Some(src) => {
+                // Still check the header.
+                records(src, MODEL_FORMAT)?.for_each(drop);
+                None
+            }
+            None => None,
+        };
+        Ok(IntentStage { keywords, kw, regexes, rx, model, model_ids, in_model, params })
     }
 
     pub(crate) fn classify(
         &self,
         catalog: &Catalog,
         text: &str,
-        _tokens: &[Range<u32>],
+        tokens: &[Range<u32>],
         scratch: &mut IntentScratch,
         out: &mut IntentScore,
     ) -> IntentId {
+        let n = catalog.len();
         scratch.scores.clear();
-        scratch.scores.resize(catalog.len(), 0.0);
+        scratch.scores.resize(n, 0.0);
         out.evidence.clear();
         out.alternatives.clear();
-        for m in self.keywords.find_iter(text) {
-            let (iid, w, rule) = self.kw[m.pattern().as_usize()];
-            scratch.scores[iid.index()] += w;
-            out.evidence.push(Evidence {
-                kind: EvidenceKind::Keyword,
-                id: rule,
-                intent: catalog.def(iid).name,
-                weight: w,
-            });
-        }
-        // Softmax over rule scores with `other` as a zero-score baseline.
-        let max = scratch.scores.iter().copied().fold(0.0f32, f32::max);
-        let z: f32 = scratch.scores.iter().map(|s| (s - max).exp()).sum();
-        let mut best = (catalog.other(), 0.0f32);
-        let mut second: Option<(IntentId, f32)> = None;
-        for (i, s) in scratch.scores.iter().enumerate() {
-            let p = (s - max).exp() / z;
-            let id = IntentId(i as u16);
-            if p > best.1 {
-                second = Some(best);
-                best = (id, p);
-            } else if second.is_none_or(|(_, q)| p > q) {
-                second = Some((id, p));
+
+        // Model scores; intents the model does not know start from the model's mean score, so
+        // a merchant rule for a new intent lifts it above the crowd without retraining.
+        let mut scale = 1.0;
+        if let Some(m) = &self.model {
+            scale = m.score(text, tokens, &mut scratch.logits, &mut scratch.rows);
+            let mean = scratch.logits.iter().sum::<f32>() / m.len().max(1) as f32;
+            for (i, s) in scratch.scores.iter_mut().enumerate() {
+                if !self.in_model[i] {
+                    *s = mean;
+                }
+            }
+            for (k, &l) in scratch.logits.iter().enumerate() {
+                scratch.scores[self.model_ids[k].index()] = l;
             }
         }
-        let margin = best.1 - second.map_or(0.0, |s| s.1);
-        let id = if best.1 < self.params.min_confidence || margin < self.params.min_margin {
-            out.alternatives.push((catalog.def(best.0).name, best.1));
-            catalog.other()
+
+        // Rules add log-odds.
+        if let Some(ac) = &self.keywords {
+            for m in ac.find_iter(text) {
+                let (iid, w, rule) = self.kw[m.pattern().as_usize()];
+                scratch.scores[iid.index()] += w;
+                push_evidence(out, EvidenceKind::Keyword, rule, catalog.def(iid).name, w);
+            }
+        }
+        if let Some(set) = &self.regexes {
+            // `is_match` allocates nothing; `matches` only runs when some rule matched.
+            if set.is_match(text) {
+                for i in set.matches(text).iter() {
+                    let (iid, w, rule) = self.rx[i];
+                    scratch.scores[iid.index()] += w;
+                    push_evidence(out, EvidenceKind::Regex, rule, catalog.def(iid).name, w);
+                }
+            }
+        }
+
+        // Softmax.
+        let max = scratch.scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut z = 0.0;
+        for s in scratch.scores.iter_mut() {
+            *s = if s.is_finite() { (*s - max).exp() } else { 0.0 };
+            z += *s;
+        }
+        if !(z > 0.0 && z.is_finite()) {
+            scratch.scores.iter_mut().for_each(|s| *s = 0.0);
+            let o = catalog.other().index();
+            if let Some(s) = scratch.scores.get_mut(o) {
+                *s = 1.0;
+            }
         } else {
-            best.0
-        };
+            scratch.scores.iter_mut().for_each(|s| *s /= z);
+        }
+
+        // Top three (ties go to the lower id: deterministic).
+        let mut top: [Option<(IntentId, f32)>; 3] = [None; 3];
+        for (i, &p) in scratch.scores.iter().enumerate() {
+            let mut cand = (IntentId(i as u16), p);
+            for slot in top.iter_mut() {
+                match slot {
+                    Some(cur) if cur.1 >= cand.1 => {}
+                    _ => {
+                        let old = slot.replace(cand);
+                        match old {
+                            Some(o) => cand = o,
+                            None => break,
+                        }
+                    }
+                }
+            }
+        }
+        let other = catalog.other();
+        let (best, p_best) = top[0].unwrap_or((other, 1.0));
+        let second = top[1];
+        let margin = p_best - second.map_or(0.0, |s| s.1);
+        let confident = p_best >= self.params.min_confidence && margin >= self.params.min_margin;
+        let id = if confident { best } else { other };
+        if !confident {
+            out.alternatives.extend(
+                top.iter()
+                    .flatten()
+                    .filter(|(i, _)| *i != other)
+                    .map(|&(i, p)| (catalog.def(i).name, p)),
+            );
+        }
         out.id = catalog.def(id).name;
-        out.confidence = best.1;
-        out.runner_up = second.map(|(i, p)| (catalog.def(i).name, p));
+        out.confidence = scratch.scores.get(id.index()).copied().unwrap_or(0.0);
+        out.runner_up = top
+            .iter()
+            .flatten()
+            .find(|(i, _)| *i != id)
+            .map(|&(i, p)| (catalog.def(i).name, p));
+
+        // Model evidence: the features that pushed the chosen intent up the most.
+        if let Some(m) = &self.model
+            && let Some(k) = self.model_ids.iter().position(|&i| i == id)
+        {
+            scratch.rows.sort_unstable();
+            let name = catalog.def(id).name;
+            let mut i = 0;
+            while i < scratch.rows.len() {
+                let row = scratch.rows[i];
+                let mut j = i;
+                while j < scratch.rows.len() && scratch.rows[j] == row {
+                    j += 1;
+                }
+                let w = m.weight(row, k as u16) * scale * (j - i) as f32;
+                if w > 0.0 {
+                    push_evidence(
+                        out,
+                        EvidenceKind::Feature,
+                        Label::truncated(m.name(row)),
+                        name,
+                        w,
+                    );
+                }
+                i = j;
+            }
+        }
+        // Rules first among equals, then strongest first.
+        out.evidence.sort_by(|a, b| {
+            let rule = |e: &Evidence| e.kind != EvidenceKind::Feature;
+            rule(b).cmp(&rule(a)).then(b.weight.total_cmp(&a.weight))
+        });
+        out.evidence.truncate(MAX_EVIDENCE);
         id
+    }
+}
+
+/// Adds an evidence item, keeping at most a bounded number of model features (the list is
+/// sorted and truncated afterwards) so a long message does not grow the buffer without bound.
+fn push_evidence(out: &mut IntentScore, kind: EvidenceKind, id: Label, intent: Label, w: f32) {
+    let ev = Evidence { kind, id, intent, weight: w };
+    if out.evidence.len() < 4 * MAX_EVIDENCE {
+        out.evidence.push(ev);
+        return;
+    }
+    // Replace the weakest item of the same kind class if this one is stronger.
+    if let Some((i, _)) = out
+        .evidence
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| (e.kind == EvidenceKind::Feature) == (kind == EvidenceKind::Feature))
+        .min_by(|a, b| a.1.weight.total_cmp(&b.1.weight))
+        && out.evidence[i].weight < w
+    {
+        out.evidence[i] = ev;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feats(spec: &str, text: &str, tokens: &[Range<u32>]) -> Vec<String> {
+        let spec = FeatureSpec::parse(spec).unwrap();
+        let mut out = Vec::new();
+        let mut s = String::new();
+        spec.for_each(text, tokens, &mut |p, pieces| {
+            feature_string(p, pieces, spec.fold_digits, &mut s);
+            assert_eq!(hash_str(&s), feature_hash(p, pieces, spec.fold_digits), "{s}");
+            out.push(s.clone());
+        });
+        out
+    }
+
+    #[test]
+    fn char_ngrams_with_bounds() {
+        let f = feats("c1 c2 c3 bounds", "在 吗", &[]);
+        assert_eq!(f, ["c2:^在", "c1:在", "c3:^在吗", "c2:在吗", "c1:吗", "c3:在吗$", "c2:吗$"]);
+        assert!(feats("c3 bounds", "", &[]).is_empty());
+        assert!(feats("c3 bounds", "   ", &[]).is_empty());
+        assert_eq!(feats("c1", "好", &[]), ["c1:好"]);
+    }
+
+    #[test]
+    fn words_pairs_and_digits() {
+        let text = "退款123";
+        let f = feats("w wb bounds digits0", text, &[0..6, 6..9]);
+        assert_eq!(f, ["w:退款", "wb:^|退款", "w:000", "wb:退款|000", "wb:000|$"]);
+    }
+
+    #[test]
+    fn spec_round_trips() {
+        let s = FeatureSpec::default();
+        assert_eq!(FeatureSpec::parse(&s.to_line()).unwrap(), s);
+        assert!(FeatureSpec::parse("w c4").is_err());
+    }
+
+    const MODEL: &str = "#format intent_model v1\n@intents\trefund_request\tother\n@features\tc1\n@temperature\t2\n@bias\t0\t1\nc1:退\trefund_request:8\n";
+
+    fn stage(model: &str, rules: &str) -> Result<(Catalog, IntentStage), Error> {
+        let cat = Catalog::parse(&[(
+            "intents.tsv",
+            "#format intents v1\nrefund_request\tafter_sale\turgent\nhuman_agent\tpre_sale\tnormal\nother\tpre_sale\tnormal\n",
+        )])?;
+        let params = IntentParams { min_confidence: 0.4, min_margin: 0.05 };
+        let st = IntentStage::build(&cat, &[("rules.tsv", rules)], Some(("m.tsv", model)), params)?;
+        Ok((cat, st))
+    }
+
+    #[test]
+    fn model_and_rules_fuse() {
+        let (cat, st) = stage(
+            MODEL,
+            "#format rules v1\nr1\thuman_agent\tkeyword\t人工\t6\nr2\thuman_agent\tregex\t^转.*工$\t2\n",
+        )
+        .unwrap();
+        let mut sc = IntentScratch::default();
+        let mut out = IntentScore::default();
+        const CASES: &[(&str, &str)] =
+            &[("退", "refund_request"), ("你好", "other"), ("转人工", "human_agent"), ("", "other")];
+        for &(text, want) in CASES {
+            let id = st.classify(&cat, text, &[], &mut sc, &mut out);
+            assert_eq!(out.id, want, "{text}: {out:?}");
+            assert_eq!(cat.def(id).name, want);
+            assert!((0.0..=1.0).contains(&out.confidence));
+        }
+        st.classify(&cat, "退", &[], &mut sc, &mut out);
+        assert_eq!(out.evidence[0].id, "c1:退");
+        assert_eq!(out.evidence[0].kind, EvidenceKind::Feature);
+        // weight 8 / temperature 2, one feature: value 1.
+        assert!((out.evidence[0].weight - 4.0).abs() < 1e-5, "{out:?}");
+        st.classify(&cat, "转人工", &[], &mut sc, &mut out);
+        let ids: Vec<&str> = out.evidence.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["r1", "r2"]);
+    }
+
+    #[test]
+    fn bad_models_and_rules_are_named() {
+        let e = stage(&MODEL.replace("\tother\n", "\tnope\n"), "#format rules v1\n").unwrap_err();
+        assert!(matches!(e, Error::UnknownIntent { line: 2, .. }), "{e}");
+        let e = stage(MODEL, "#format rules v1\nr\tother\tregex\t(\t1\n").unwrap_err();
+        assert!(e.to_string().starts_with("rules.tsv:2:"), "{e}");
+        let e = stage(MODEL, "#format rules v1\nr\tother\tregex\t\\w{1000}{1000}\t1\n").unwrap_err();
+        assert!(matches!(e, Error::Regex { .. }), "{e}");
+        let e = stage(&format!("{MODEL}c1:退\tother:1\n"), "#format rules v1\n").unwrap_err();
+        assert!(matches!(e, Error::Duplicate { line: 7, .. }), "{e}");
+        let e = stage(&format!("{MODEL}c1:x\tfoo:1\n"), "#format rules v1\n").unwrap_err();
+        assert!(e.to_string().starts_with("m.tsv:7:"), "{e}");
+        assert!(stage("#format intent_model v2\n", "#format rules v1\n").is_err());
+    }
+
+    #[test]
+    fn no_panic_on_odd_input() {
+        let (cat, st) = stage(MODEL, "#format rules v1\nr1\thuman_agent\tkeyword\t人工\t6\n").unwrap();
+        let mut sc = IntentScratch::default();
+        let mut out = IntentScore::default();
+        let long = "退".repeat(10_000);
+        for text in ["", " ", "😡😡😡", "\u{0}\u{7}", long.as_str()] {
+            st.classify(&cat, text, &[0..1, 5..2, 100..200], &mut sc, &mut out);
+            assert!(out.evidence.len() <= MAX_EVIDENCE);
+        }
     }
 }
