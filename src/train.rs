@@ -1,1 +1,869 @@
 //! Training: fit an intent classifier from labeled text.
+//!
+//! [`IntentTrainer`] fits a linear model over the same features the engine computes at run
+//! time (jieba words and word pairs, character 1- to 3-grams with start/end markers, on the
+//! normalised text) and writes it in the `intent_model v1` format that
+//! [`EngineBuilder::intent_model`](crate::EngineBuilder::intent_model) loads. Any label set
+//! works: the 21 intents of the default catalogue, a merchant's own, or a public corpus's.
+//!
+//! The default model in `data/intent_model.tsv` is rebuilt with
+//!
+//! ```text
+//! cargo run --release --example train_intents -- --train data/train/cs_messages_train.tsv \
+//!     --extra data/train/jddc_train.tsv --extra-map data/train/jddc_taxonomy_map.tsv \
+//!     --out data/intent_model.tsv
+//! ```
+//!
+//! # Examples
+//!
+//! ```
+//! use kefu::train::IntentTrainer;
+//!
+//! let examples = [
+//!     ("refund_request", "我要退款"),
+//!     ("refund_request", "退款什么时候到账"),
+//!     ("refund_request", "钱退给我"),
+//!     ("greeting", "在吗"),
+//!     ("greeting", "你好"),
+//!     ("greeting", "有人吗"),
+//! ];
+//! let model = IntentTrainer::new().epochs(30).train(&examples)?;
+//! assert_eq!(model.predict("退款").0, "refund_request");
+//!
+//! // The model text loads into an engine whose catalogue knows its intents.
+//! let engine = kefu::Engine::builder().intent_model("shop_model.tsv", &model.to_tsv()).build()?;
+//! let mut s = engine.session();
+//! let d = s.on_event(&kefu::Event::buyer_says(0, "在吗在吗"));
+//! assert_eq!(d.intent().unwrap().id, "greeting");
+//! # Ok::<(), kefu::Error>(())
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use crate::error::Error;
+use crate::pipeline::intent::{FeatureSpec, LinearModel, MODEL_FORMAT, feature_string};
+use crate::pipeline::normalize::Normalizer;
+use crate::pipeline::tokenize::Tokenizer;
+
+/// The learning algorithm of an [`IntentTrainer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// Multinomial logistic regression (softmax), L2-regularised, fitted by AdaGrad.
+    #[default]
+    LogisticRegression,
+    /// Complement naive Bayes (Rennie et al. 2003): one counting pass, no iterations.
+    ComplementNaiveBayes,
+    /// The sum of both, each scaled by its own calibrated temperature.
+    Ensemble,
+}
+
+/// Normaliser and segmenter, exactly as a default engine builds them.
+struct Prep {
+    normalizer: Normalizer,
+    tokenizer: Tokenizer,
+}
+
+impl fmt::Debug for Prep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Prep").finish_non_exhaustive()
+    }
+}
+
+impl Prep {
+    fn build() -> Result<Prep, Error> {
+        #[cfg(feature = "default-data")]
+        let dicts = [("data/user_dict.txt", crate::data::embedded::USER_DICT)];
+        #[cfg(not(feature = "default-data"))]
+        let dicts: [(&str, &str); 0] = [];
+        Ok(Prep { normalizer: Normalizer::new(), tokenizer: Tokenizer::build(&dicts, &[], false)? })
+    }
+
+    /// Normalises and cuts `text` into the given buffers.
+    fn run(&self, text: &str, norm: &mut String, tokens: &mut Vec<std::ops::Range<u32>>) {
+        self.normalizer.run(text, norm);
+        self.tokenizer.cut(norm, tokens);
+    }
+}
+
+/// Fits an intent classifier from `(label, text)` pairs.
+///
+/// Setters take `&mut self` and return it, and [`IntentTrainer::train`] takes `&self`, so one
+/// trainer can fit many models. Training is deterministic for a given [`seed`](Self::seed).
+///
+/// # Examples
+///
+/// ```
+/// use kefu::train::{Algorithm, IntentTrainer};
+/// let mut t = IntentTrainer::new();
+/// t.algorithm(Algorithm::LogisticRegression).epochs(20).l2(1e-4).seed(7);
+/// let m = t.train(&[("a", "我要发票"), ("b", "怎么还不发货"), ("a", "开个发票")])?;
+/// assert_eq!(m.labels(), ["a", "b"]);
+/// # Ok::<(), kefu::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct IntentTrainer {
+    algorithm: Algorithm,
+    epochs: u32,
+    l2: f32,
+    learning_rate: f32,
+    alpha: f32,
+    seed: u64,
+    calibration_folds: u32,
+    prune: f32,
+    features: FeatureSpec,
+    prep: OnceLock<Arc<Prep>>,
+}
+
+impl Default for IntentTrainer {
+    fn default() -> Self {
+        IntentTrainer {
+            algorithm: Algorithm::default(),
+            epochs: 25,
+            l2: 1e-5,
+            learning_rate: 0.5,
+            alpha: 0.3,
+            seed: 1,
+            calibration_folds: 5,
+            prune: 0.02,
+            features: FeatureSpec::default(),
+            prep: OnceLock::new(),
+        }
+    }
+}
+
+impl IntentTrainer {
+    /// A trainer with the defaults chosen by cross-validation on the bundled training data.
+    pub fn new() -> IntentTrainer {
+        IntentTrainer::default()
+    }
+
+    /// The learning algorithm (default: logistic regression).
+    pub fn algorithm(&mut self, a: Algorithm) -> &mut Self {
+        self.algorithm = a;
+        self
+    }
+
+    /// Passes over the data for logistic regression (default 25).
+    pub fn epochs(&mut self, n: u32) -> &mut Self {
+        self.epochs = n.max(1);
+        self
+    }
+
+    /// L2 penalty per update for logistic regression (default 1e-5).
+    pub fn l2(&mut self, l2: f32) -> &mut Self {
+        self.l2 = l2.max(0.0);
+        self
+    }
+
+    /// AdaGrad base learning rate for logistic regression (default 0.5).
+    pub fn learning_rate(&mut self, lr: f32) -> &mut Self {
+        self.learning_rate = lr.max(1e-6);
+        self
+    }
+
+    /// Additive smoothing of complement naive Bayes (default 0.3).
+    pub fn alpha(&mut self, a: f32) -> &mut Self {
+        self.alpha = a.max(1e-6);
+        self
+    }
+
+    /// Seed of the example order (default 1).
+    pub fn seed(&mut self, seed: u64) -> &mut Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Folds of the cross-validation that fits the temperature (default 5; below 2 the
+    /// temperature stays 1).
+    pub fn calibration_folds(&mut self, k: u32) -> &mut Self {
+        self.calibration_folds = k;
+        self
+    }
+
+    /// Weights smaller than this in magnitude are dropped from the written model (default 0.02).
+    pub fn prune(&mut self, p: f32) -> &mut Self {
+        self.prune = p.max(0.0);
+        self
+    }
+
+    /// The feature kinds, as on the model's `@features` line: any of `w` (words), `wb` (word
+    /// pairs), `c1`, `c2`, `c3` (character n-grams up to that length), `bounds` (start/end
+    /// markers), `digits0` (every digit reads as 0), `sqrt` (values 1/sqrt(feature count)).
+    /// Default: `w wb c1 c2 c3 bounds sqrt`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Parse`] naming an unknown kind.
+    pub fn features(&mut self, spec: &str) -> Result<&mut Self, Error> {
+        self.features = FeatureSpec::parse(spec)
+            .map_err(|m| Error::parse("IntentTrainer::features", 1, m))?;
+        Ok(self)
+    }
+
+    fn prep(&self) -> Result<Arc<Prep>, Error> {
+        if let Some(p) = self.prep.get() {
+            return Ok(p.clone());
+        }
+        let p = Arc::new(Prep::build()?);
+        Ok(self.prep.get_or_init(|| p).clone())
+    }
+
+    /// Fits a model on `(label, text)` pairs, each of weight 1.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Parse`] when there are no examples, fewer than two labels, or a label that is
+    /// empty, too long or holds a tab, newline or `:`-free garbage the model format cannot
+    /// carry.
+    pub fn train(&self, examples: &[(&str, &str)]) -> Result<IntentModel, Error> {
+        let w: Vec<(&str, &str, f32)> = examples.iter().map(|&(l, t)| (l, t, 1.0)).collect();
+        self.train_weighted(&w)
+    }
+
+    /// Fits a model on `(label, text, weight)` triples: a weight below 1 lets a large corpus
+    /// from another shop or platform help without outvoting the shop's own examples.
+    ///
+    /// # Errors
+    ///
+    /// As [`IntentTrainer::train`]; also a weight that is negative or not finite.
+    pub fn train_weighted(&self, examples: &[(&str, &str, f32)]) -> Result<IntentModel, Error> {
+        const WHERE: &str = "IntentTrainer::train";
+        let prep = self.prep()?;
+        let mut labels: Vec<String> = Vec::new();
+        let mut label_ix: HashMap<&str, u16> = HashMap::new();
+        for (i, &(l, _, w)) in examples.iter().enumerate() {
+            if l.trim().is_empty()
+                || l.trim() != l
+                || l.contains(|c: char| c.is_control())
+                || l.starts_with(['@', '#'])
+            {
+                return Err(Error::parse(
+                    WHERE,
+                    i + 1,
+                    format!("label `{l}` must be non-empty, without tabs, newlines or outer spaces, and not start with @ or #"),
+                ));
+            }
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(Error::parse(WHERE, i + 1, format!("weight {w} must be finite and >= 0")));
+            }
+            if !label_ix.contains_key(l) {
+                if labels.len() >= u16::MAX as usize - 1 {
+                    return Err(Error::TooLarge {
+                        file: WHERE.into(),
+                        what: "the number of labels".into(),
+                        limit: u16::MAX as usize - 1,
+                    });
+                }
+                label_ix.insert(l, labels.len() as u16);
+                labels.push(l.to_owned());
+            }
+        }
+        if labels.len() < 2 {
+            return Err(Error::parse(WHERE, 1, "at least two distinct labels are needed"));
+        }
+        let data = Encoded::new(&prep, self.features, examples, &label_ix);
+        let k = labels.len();
+        let all: Vec<usize> = (0..data.docs.len()).collect();
+
+        let (weights, bias, temperature) = match self.algorithm {
+            Algorithm::LogisticRegression | Algorithm::ComplementNaiveBayes => {
+                let (w, b) = self.fit(self.algorithm, &data, &all, k);
+                let t = self.temperature(&data, k, |tr| self.fit(self.algorithm, &data, tr, k));
+                (w, b, t)
+            }
+            Algorithm::Ensemble => {
+                let lr = Algorithm::LogisticRegression;
+                let nb = Algorithm::ComplementNaiveBayes;
+                let t_lr = self.temperature(&data, k, |tr| self.fit(lr, &data, tr, k));
+                let t_nb = self.temperature(&data, k, |tr| self.fit(nb, &data, tr, k));
+                let combine = |tr: &[usize]| {
+                    let (mut w, mut b) = self.fit(lr, &data, tr, k);
+                    let (w2, b2) = self.fit(nb, &data, tr, k);
+                    w.iter_mut().zip(&w2).for_each(|(a, c)| *a = *a / t_lr + c / t_nb);
+                    b.iter_mut().zip(&b2).for_each(|(a, c)| *a = *a / t_lr + c / t_nb);
+                    (w, b)
+                };
+                let (w, b) = combine(&all);
+                let t = self.temperature(&data, k, combine);
+                (w, b, t)
+            }
+        };
+
+        let tsv = self.write(&data, &labels, &weights, &bias, temperature, examples.len());
+        let linear = LinearModel::parse(("IntentTrainer::train", &tsv))?;
+        Ok(IntentModel { tsv, linear, prep })
+    }
+
+    /// Fits dense weights (`features x classes`) and biases on the documents `subset`.
+    fn fit(&self, alg: Algorithm, d: &Encoded, subset: &[usize], k: usize) -> (Vec<f32>, Vec<f32>) {
+        match alg {
+            Algorithm::ComplementNaiveBayes => self.fit_cnb(d, subset, k),
+            _ => self.fit_lr(d, subset, k),
+        }
+    }
+
+    fn fit_lr(&self, d: &Encoded, subset: &[usize], k: usize) -> (Vec<f32>, Vec<f32>) {
+        let v = d.vocab.len();
+        let mut w = vec![0.0f32; v * k];
+        let mut g2 = vec![0.0f32; v * k];
+        let mut b = vec![0.0f32; k];
+        let mut gb = vec![0.0f32; k];
+        let mut order = subset.to_vec();
+        let mut rng = Rng::new(self.seed);
+        let mut z = vec![0.0f32; k];
+        let lr = self.learning_rate;
+        const EPS: f32 = 1e-6;
+        for _ in 0..self.epochs {
+            rng.shuffle(&mut order);
+            for &i in &order {
+                let doc = &d.docs[i];
+                if doc.weight == 0.0 {
+                    continue;
+                }
+                z.copy_from_slice(&b);
+                for &(f, x) in &doc.feats {
+                    let row = &w[f as usize * k..(f as usize + 1) * k];
+                    z.iter_mut().zip(row).for_each(|(zz, ww)| *zz += ww * x);
+                }
+                softmax(&mut z);
+                // z now holds the gradient of the loss w.r.t. the scores.
+                z[doc.label as usize] -= 1.0;
+                z.iter_mut().for_each(|g| *g *= doc.weight);
+                for c in 0..k {
+                    let g = z[c];
+                    gb[c] += g * g;
+                    b[c] -= lr * g / (gb[c] + EPS).sqrt();
+                }
+                for &(f, x) in &doc.feats {
+                    let base = f as usize * k;
+                    let row = &mut w[base..base + k];
+                    let acc = &mut g2[base..base + k];
+                    for c in 0..k {
+                        let g = z[c] * x + self.l2 * row[c];
+                        acc[c] += g * g;
+                        row[c] -= lr * g / (acc[c] + EPS).sqrt();
+                    }
+                }
+            }
+        }
+        (w, b)
+    }
+
+    fn fit_cnb(&self, d: &Encoded, subset: &[usize], k: usize) -> (Vec<f32>, Vec<f32>) {
+        let v = d.vocab.len();
+        let mut counts = vec![0.0f64; v * k];
+        for &i in subset {
+            let doc = &d.docs[i];
+            for &(f, x) in &doc.feats {
+                counts[f as usize * k + doc.label as usize] += (x * doc.weight) as f64;
+            }
+        }
+        let mut class_tot = vec![0.0f64; k];
+        let mut feat_tot = vec![0.0f64; v];
+        for f in 0..v {
+            for c in 0..k {
+                class_tot[c] += counts[f * k + c];
+                feat_tot[f] += counts[f * k + c];
+            }
+        }
+        let all: f64 = class_tot.iter().sum();
+        let alpha = self.alpha as f64;
+        let mut w = vec![0.0f32; v * k];
+        let mut row = vec![0.0f64; k];
+        for f in 0..v {
+            for c in 0..k {
+                let comp = feat_tot[f] - counts[f * k + c];
+                let denom = all - class_tot[c] + alpha * v as f64;
+                row[c] = -((comp + alpha) / denom).ln();
+            }
+            // Centring a feature's weights across classes leaves every decision unchanged and
+            // makes most of them small enough to prune.
+            let mean = row.iter().sum::<f64>() / k as f64;
+            for c in 0..k {
+                w[f * k + c] = (row[c] - mean) as f32;
+            }
+        }
+        (w, vec![0.0; k])
+    }
+
+    /// The temperature that minimises the log-loss of out-of-fold scores.
+    fn temperature(
+        &self,
+        d: &Encoded,
+        k: usize,
+        fit: impl Fn(&[usize]) -> (Vec<f32>, Vec<f32>),
+    ) -> f32 {
+        let folds = self.calibration_folds as usize;
+        let n = d.docs.len();
+        if folds < 2 || n < 2 * folds {
+            return 1.0;
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        Rng::new(self.seed ^ 0x9e37_79b9_7f4a_7c15).shuffle(&mut order);
+        let mut oof = vec![0.0f32; n * k];
+        for fold in 0..folds {
+            let train: Vec<usize> =
+                order.iter().enumerate().filter(|(j, _)| j % folds != fold).map(|x| *x.1).collect();
+            let (w, b) = fit(&train);
+            for (j, &i) in order.iter().enumerate() {
+                if j % folds == fold {
+                    d.scores(i, &w, &b, k, &mut oof[i * k..(i + 1) * k]);
+                }
+            }
+        }
+        let nll = |t: f32| -> f64 {
+            let mut z = vec![0.0f32; k];
+            let mut s = 0.0f64;
+            for (i, doc) in d.docs.iter().enumerate() {
+                z.iter_mut().zip(&oof[i * k..(i + 1) * k]).for_each(|(a, b)| *a = b / t);
+                softmax(&mut z);
+                s -= doc.weight as f64 * (z[doc.label as usize].max(1e-12) as f64).ln();
+            }
+            s
+        };
+        // Golden-section search on log T in [ln 0.05, ln 20].
+        let (mut lo, mut hi) = (0.05f32.ln(), 20f32.ln());
+        let r = 0.618_034f32;
+        let mut a = hi - r * (hi - lo);
+        let mut c = lo + r * (hi - lo);
+        let (mut fa, mut fc) = (nll(a.exp()), nll(c.exp()));
+        for _ in 0..40 {
+            if fa < fc {
+                hi = c;
+                c = a;
+                fc = fa;
+                a = hi - r * (hi - lo);
+                fa = nll(a.exp());
+            } else {
+                lo = a;
+                a = c;
+                fa = fc;
+                c = lo + r * (hi - lo);
+                fc = nll(c.exp());
+            }
+        }
+        ((lo + hi) / 2.0).exp()
+    }
+
+    /// The model text: header, then one line per feature with its non-negligible weights.
+    fn write(
+        &self,
+        d: &Encoded,
+        labels: &[String],
+        w: &[f32],
+        b: &[f32],
+        t: f32,
+        n: usize,
+    ) -> String {
+        use std::fmt::Write;
+        let k = labels.len();
+        let mut out = String::new();
+        let alg = match self.algorithm {
+            Algorithm::LogisticRegression => "logistic_regression",
+            Algorithm::ComplementNaiveBayes => "complement_naive_bayes",
+            Algorithm::Ensemble => "ensemble",
+        };
+        let _ = writeln!(out, "#format {MODEL_FORMAT}");
+        let _ = writeln!(
+            out,
+            "# written by kefu::train::IntentTrainer: algorithm={alg} epochs={} l2={} learning_rate={} alpha={} seed={} prune={} examples={n} labels={k}",
+            self.epochs, self.l2, self.learning_rate, self.alpha, self.seed, self.prune
+        );
+        let _ = writeln!(
+            out,
+            "# score(intent) = (bias + sum over the message's features of value * weight) / temperature"
+        );
+        let _ = writeln!(out, "@intents\t{}", labels.join("\t"));
+        let _ = writeln!(out, "@features\t{}", self.features.to_line());
+        let _ = writeln!(out, "@temperature\t{t:.4}");
+        let bias: Vec<String> = b.iter().map(|x| fmt_w(*x)).collect();
+        let _ = writeln!(out, "@bias\t{}", bias.join("\t"));
+        let mut rows: BTreeMap<&str, u32> = BTreeMap::new();
+        for (s, &f) in &d.vocab {
+            rows.insert(s.as_str(), f);
+        }
+        for (s, f) in rows {
+            if s.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                continue;
+            }
+            let row = &w[f as usize * k..(f as usize + 1) * k];
+            if row.iter().all(|x| x.abs() < self.prune.max(5e-4)) {
+                continue;
+            }
+            out.push_str(s);
+            for (c, &x) in row.iter().enumerate() {
+                if x.abs() >= self.prune.max(5e-4) {
+                    let _ = write!(out, "\t{}:{}", labels[c], fmt_w(x));
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// A weight with three decimals, without trailing zeros.
+fn fmt_w(x: f32) -> String {
+    let s = format!("{x:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" || s.is_empty() { "0".into() } else { s.into() }
+}
+
+fn softmax(z: &mut [f32]) {
+    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut s = 0.0;
+    for v in z.iter_mut() {
+        *v = (*v - max).exp();
+        s += *v;
+    }
+    z.iter_mut().for_each(|v| *v /= s);
+}
+
+/// xorshift64*: small, deterministic, good enough to shuffle examples.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1)
+    }
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            v.swap(i, j);
+        }
+    }
+}
+
+/// One training document: sparse feature values, label, weight.
+struct Doc {
+    feats: Vec<(u32, f32)>,
+    label: u16,
+    weight: f32,
+}
+
+/// The examples as sparse vectors over a vocabulary of feature strings.
+struct Encoded {
+    vocab: HashMap<String, u32>,
+    docs: Vec<Doc>,
+}
+
+impl Encoded {
+    fn new(
+        prep: &Prep,
+        spec: FeatureSpec,
+        examples: &[(&str, &str, f32)],
+        label_ix: &HashMap<&str, u16>,
+    ) -> Encoded {
+        let mut vocab: HashMap<String, u32> = HashMap::new();
+        let mut docs = Vec::with_capacity(examples.len());
+        let (mut norm, mut tokens, mut s) = (String::new(), Vec::new(), String::new());
+        for &(l, text, weight) in examples {
+            prep.run(text, &mut norm, &mut tokens);
+            let mut feats: Vec<(u32, f32)> = Vec::new();
+            spec.for_each(&norm, &tokens, &mut |p, pieces| {
+                feature_string(p, pieces, spec.fold_digits, &mut s);
+                let n = vocab.len() as u32;
+                let f = *vocab.entry(s.clone()).or_insert(n);
+                feats.push((f, 1.0));
+            });
+            // The engine adds weight * value for every occurrence; merging duplicates into a
+            // count gives the same sums.
+            let scale =
+                if spec.sqrt_scale && !feats.is_empty() { 1.0 / (feats.len() as f32).sqrt() } else { 1.0 };
+            feats.sort_unstable_by_key(|x| x.0);
+            let mut merged: Vec<(u32, f32)> = Vec::with_capacity(feats.len());
+            for (f, x) in feats {
+                match merged.last_mut() {
+                    Some(last) if last.0 == f => last.1 += x * scale,
+                    _ => merged.push((f, x * scale)),
+                }
+            }
+            docs.push(Doc { feats: merged, label: label_ix[l], weight });
+        }
+        Encoded { vocab, docs }
+    }
+
+    fn scores(&self, i: usize, w: &[f32], b: &[f32], k: usize, out: &mut [f32]) {
+        out.copy_from_slice(b);
+        for &(f, x) in &self.docs[i].feats {
+            let row = &w[f as usize * k..(f as usize + 1) * k];
+            out.iter_mut().zip(row).for_each(|(o, ww)| *o += ww * x);
+        }
+    }
+}
+
+/// A trained intent model: its text in the `intent_model v1` format, and a predictor that
+/// normalises, segments and scores exactly as an engine loading that text would (rules aside).
+#[derive(Debug, Clone)]
+pub struct IntentModel {
+    tsv: String,
+    linear: LinearModel,
+    prep: Arc<Prep>,
+}
+
+impl IntentModel {
+    /// The model in the `intent_model v1` format, for
+    /// [`EngineBuilder::intent_model`](crate::EngineBuilder::intent_model) or a file.
+    pub fn to_tsv(&self) -> String {
+        self.tsv.clone()
+    }
+
+    /// The labels, in the model's order (first seen first).
+    pub fn labels(&self) -> &[String] {
+        &self.linear.labels
+    }
+
+    /// The most probable label of `text` and its calibrated probability.
+    pub fn predict(&self, text: &str) -> (&str, f32) {
+        let mut probs = Vec::new();
+        self.probabilities(text, &mut probs);
+        let (best, p) = probs
+            .iter()
+            .enumerate()
+            .fold((0, f32::NEG_INFINITY), |a, (i, &p)| if p > a.1 { (i, p) } else { a });
+        (&self.linear.labels[best], p)
+    }
+
+    /// Writes the calibrated probability of every label (in [`IntentModel::labels`] order)
+    /// into `out`.
+    pub fn probabilities(&self, text: &str, out: &mut Vec<f32>) {
+        let (mut norm, mut tokens, mut rows) = (String::new(), Vec::new(), Vec::new());
+        self.prep.run(text, &mut norm, &mut tokens);
+        self.linear.score(&norm, &tokens, out, &mut rows);
+        softmax(out);
+    }
+}
+
+/// Per-label figures of an [`Evaluation`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelScore {
+    /// The label.
+    pub label: String,
+    /// Gold examples of this label.
+    pub support: usize,
+    /// Precision.
+    pub precision: f64,
+    /// Recall.
+    pub recall: f64,
+    /// F1.
+    pub f1: f64,
+}
+
+/// Accuracy, macro-F1, per-label scores and confusions of predictions against gold labels.
+///
+/// Macro-F1 averages over every label that occurs as gold **or** as a prediction (as
+/// scikit-learn does by default), so predicting a label the data never uses costs score.
+///
+/// ```
+/// use kefu::train::Evaluation;
+/// let e = Evaluation::new([("a", "a"), ("a", "b"), ("b", "b")]);
+/// assert_eq!(e.n, 3);
+/// assert!((e.accuracy - 2.0 / 3.0).abs() < 1e-9);
+/// assert_eq!(e.confusions[0], ("a".to_string(), "b".to_string(), 1));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Number of examples.
+    pub n: usize,
+    /// Share of exact matches.
+    pub accuracy: f64,
+    /// Mean F1 over labels.
+    pub macro_f1: f64,
+    /// Per label, sorted by label.
+    pub labels: Vec<LabelScore>,
+    /// `(gold, predicted, count)` of the errors, most frequent first.
+    pub confusions: Vec<(String, String, usize)>,
+}
+
+impl Evaluation {
+    /// Scores `(gold, predicted)` pairs.
+    pub fn new<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Evaluation {
+        let mut tp: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new(); // tp, gold, pred
+        let mut conf: HashMap<(&str, &str), usize> = HashMap::new();
+        let (mut n, mut ok) = (0, 0);
+        for (g, p) in pairs {
+            n += 1;
+            tp.entry(g).or_default().1 += 1;
+            tp.entry(p).or_default().2 += 1;
+            if g == p {
+                ok += 1;
+                tp.entry(g).or_default().0 += 1;
+            } else {
+                *conf.entry((g, p)).or_default() += 1;
+            }
+        }
+        let labels: Vec<LabelScore> = tp
+            .iter()
+            .map(|(l, &(t, g, p))| {
+                let precision = if p > 0 { t as f64 / p as f64 } else { 0.0 };
+                let recall = if g > 0 { t as f64 / g as f64 } else { 0.0 };
+                let f1 = if precision + recall > 0.0 {
+                    2.0 * precision * recall / (precision + recall)
+                } else {
+                    0.0
+                };
+                LabelScore { label: l.to_string(), support: g, precision, recall, f1 }
+            })
+            .collect();
+        let macro_f1 = if labels.is_empty() {
+            0.0
+        } else {
+            labels.iter().map(|l| l.f1).sum::<f64>() / labels.len() as f64
+        };
+        let mut confusions: Vec<(String, String, usize)> =
+            conf.into_iter().map(|((g, p), c)| (g.to_string(), p.to_string(), c)).collect();
+        confusions.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| (&a.0, &a.1).cmp(&(&b.0, &b.1))));
+        Evaluation {
+            n,
+            accuracy: if n > 0 { ok as f64 / n as f64 } else { 0.0 },
+            macro_f1,
+            labels,
+            confusions,
+        }
+    }
+
+    /// The figures as the last line of the evaluation tools: `accuracy=… macro_f1=… n=…`.
+    pub fn summary(&self) -> String {
+        format!("accuracy={:.4} macro_f1={:.4} n={}", self.accuracy, self.macro_f1, self.n)
+    }
+}
+
+impl fmt::Display for Evaluation {
+    /// A per-label table, then the ten most frequent confusions, then [`Evaluation::summary`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{:<24} {:>9} {:>9} {:>9} {:>8}", "label", "precision", "recall", "f1", "support")?;
+        for l in &self.labels {
+            writeln!(
+                f,
+                "{:<24} {:>9.3} {:>9.3} {:>9.3} {:>8}",
+                l.label, l.precision, l.recall, l.f1, l.support
+            )?;
+        }
+        if !self.confusions.is_empty() {
+            writeln!(f, "top confusions (gold -> predicted: count):")?;
+            for (g, p, c) in self.confusions.iter().take(10) {
+                writeln!(f, "  {g} -> {p}: {c}")?;
+            }
+        }
+        write!(f, "{}", self.summary())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Engine, Event};
+
+    #[test]
+    fn trains_predicts_and_round_trips() {
+        let ex = [
+            ("refund_request", "我要退款"),
+            ("refund_request", "退款怎么还没到账"),
+            ("refund_request", "仅退款"),
+            ("greeting", "在吗"),
+            ("greeting", "你好"),
+            ("greeting", "有人吗"),
+            ("invoice", "开发票"),
+            ("invoice", "发票抬头写公司"),
+            ("invoice", "要专票"),
+        ];
+        for alg in
+            [Algorithm::LogisticRegression, Algorithm::ComplementNaiveBayes, Algorithm::Ensemble]
+        {
+            let m = IntentTrainer::new().algorithm(alg).train(&ex).unwrap();
+            for (want, text) in [("refund_request", "退款"), ("invoice", "发票"), ("greeting", "在吗？")] {
+                assert_eq!(m.predict(text).0, want, "{alg:?} {text}");
+            }
+            let tsv = m.to_tsv();
+            assert!(tsv.starts_with("#format intent_model v1\n"));
+            // Same seed, same model.
+            assert_eq!(IntentTrainer::new().algorithm(alg).train(&ex).unwrap().to_tsv(), tsv);
+            Engine::builder().intent_model("m.tsv", &tsv).build().unwrap();
+        }
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        let t = IntentTrainer::new();
+        assert!(t.train(&[]).is_err());
+        assert!(t.train(&[("a", "x"), ("a", "y")]).is_err());
+        assert!(t.train(&[("a\tb", "x"), ("c", "y")]).is_err());
+        assert!(t.train_weighted(&[("a", "x", f32::NAN), ("c", "y", 1.0)]).is_err());
+        assert!(IntentTrainer::new().features("w c9").is_err());
+        // Odd texts are fine.
+        let long = "退".repeat(10_000);
+        let m = t.train(&[("a", ""), ("b", "😡😡"), ("a", &long), ("b", "\u{0}")]).unwrap();
+        m.predict("");
+        m.predict(&long);
+    }
+
+    #[test]
+    fn unknown_model_intent_is_an_error() {
+        let m = IntentTrainer::new().train(&[("退款", "我要退款"), ("其他", "你好")]).unwrap();
+        let e = Engine::builder().intent_model("m.tsv", &m.to_tsv()).build().unwrap_err();
+        assert!(matches!(&e, Error::UnknownIntent { file, line: 4, .. } if file == "m.tsv"), "{e}");
+    }
+
+    /// The default engine on messages whose intent is not in doubt.
+    #[cfg(feature = "default-data")]
+    #[test]
+    fn default_engine_cases() {
+        const CASES: &[(&str, &str)] = &[
+            ("在吗，我要退款", "refund_request"),
+            ("我要轉人工", "human_agent"),
+            ("转人工", "human_agent"),
+            ("人工客服", "human_agent"),
+            ("再不发货我就投诉", "complaint"),
+            ("我要打12315", "complaint"),
+            ("你们就是骗子", "complaint"),
+            ("怎么还不发货", "urge_shipping"),
+            ("这件显胖吗", "effect_doubt"),
+            ("170 120斤穿什么码", "size_fit"),
+            ("能便宜点吗", "price_bargain"),
+            ("快递到哪了", "logistics_status"),
+            ("开发票", "invoice"),
+            ("谢谢", "thanks_confirm"),
+            ("在吗", "greeting"),
+            ("是正品吗", "authenticity"),
+            ("有货吗", "stock"),
+            ("地址填错了", "modify_order"),
+        ];
+        let engine = Engine::new().unwrap();
+        let mut bad = Vec::new();
+        for &(text, want) in CASES {
+            let mut s = engine.session();
+            let d = s.on_event(&Event::buyer_says(0, text));
+            let got = d.intent().unwrap();
+            if got.id != want {
+                bad.push(format!("{text}: want {want}, got {got:?}"));
+            }
+        }
+        assert!(bad.is_empty(), "help: add a rule to data/rules.tsv or a training row:\n{}", bad.join("\n"));
+    }
+
+    #[cfg(feature = "default-data")]
+    #[test]
+    fn default_engine_evidence_and_odd_input() {
+        let engine = Engine::new().unwrap();
+        let mut s = engine.session();
+        let d = s.on_event(&Event::buyer_says(0, "我要退款"));
+        let i = d.intent().unwrap();
+        assert!(!i.evidence.is_empty() && i.evidence.len() <= 6, "{i:?}");
+        assert!(i.evidence.windows(2).all(|w| w[0].kind != crate::EvidenceKind::Feature
+            || w[0].weight >= w[1].weight), "{i:?}");
+        let long = "我".repeat(10_000);
+        for text in ["", "😡😡😡", &long, "\u{0}\t\n"] {
+            let d = s.on_event(&Event::buyer_says(0, text));
+            assert!(d.intent().is_none_or(|i| (0.0..=1.0).contains(&i.confidence)));
+        }
+    }
+}

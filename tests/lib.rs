@@ -1,5 +1,6 @@
 //! The single integration test binary: scripted conversations in, expected actions out.
 mod builder;
 mod conversations;
+mod properties;
 mod samples;
 mod state;

@@ -74,6 +74,11 @@ pub(crate) struct Normalizer {
     t2s: Vec<char>,
 }
 
+/// Characters fast2s maps although they are standard simplified characters too (members of
+/// GB2312 whose conversion corrupts simplified text: 呵呵 -> 嗬嗬, 捍卫, 彷徨, 薰衣草, 哪吒, 大阪,
+/// 黏, 磐石, 呱呱 …). They are left as written.
+const T2S_KEEP: &str = "磐仝祗黏阪薰吒捍甯彷煅醯呵呱";
+
 const CJK_START: u32 = 0x4E00;
 const CJK_END: u32 = 0x9FFF;
 
@@ -84,6 +89,9 @@ impl Normalizer {
         let mut buf = [0u8; 4];
         for (i, slot) in t2s.iter_mut().enumerate() {
             let Some(c) = char::from_u32(CJK_START + i as u32) else { continue };
+            if T2S_KEEP.contains(c) {
+                continue;
+            }
             let s = fast2s::convert(c.encode_utf8(&mut buf));
             let mut it = s.chars();
             if let (Some(t), None) = (it.next(), it.next())
@@ -664,6 +672,8 @@ mod tests {
         ("請問下週會補貨嗎", "请问下周会补货吗"),
         ("我會去消保官檢舉你們", "我会去消保官检举你们"),
         ("發貨了沒", "发货了没"),
+        ("乾性肌膚", "干性肌肤"),
+        ("呵呵，捍卫薰衣草", "呵呵,捍卫薰衣草"),
         // repeated punctuation
         ("发货了吗？？？", "发货了吗?"),
         ("快点！！！！", "快点!"),

@@ -1,0 +1,136 @@
+//! Whole-pipeline cost per buyer message against the bare cost of its parts, measured in the
+//! same run: jieba-rs cut + one aho-corasick pass (the dictionary words and rule keywords of
+//! `data/`) over the same messages.
+//!
+//! ```text
+//! cargo run --release --example throughput [FILE]     # one message per line
+//! ```
+//!
+//! Default input: `data/samples/messages.txt` (the 1,176 training messages of cs_messages).
+//! Last line: `median_ns=… p99_ns=… baseline_median_ns=… ratio=… msgs_per_s=…`.
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use kefu::{Engine, Event};
+
+const ROUNDS: usize = 20;
+
+fn main() -> ExitCode {
+    let path = std::env::args().nth(1).unwrap_or_else(|| "data/samples/messages.txt".into());
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("throughput: cannot read {path}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let messages: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    if messages.is_empty() {
+        eprintln!("throughput: {path} has no messages");
+        return ExitCode::FAILURE;
+    }
+
+    let t = Instant::now();
+    let engine = match Engine::new() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("throughput: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("engine_new_ms={:.1}", t.elapsed().as_secs_f64() * 1e3);
+
+    // The bare baseline: jieba-rs with the same user dictionary, and one automaton over the
+    // same vocabulary (dictionary words and rule keywords).
+    let mut jieba = jieba_rs::Jieba::new();
+    let mut words: Vec<String> = Vec::new();
+    for line in include_str!("../data/user_dict.txt").lines().skip(1) {
+        if let Some(w) = line.split(['\t', ' ']).next().filter(|w| !w.is_empty() && !w.starts_with('#')) {
+            jieba.add_word(w, Some(20_000), None);
+            words.push(w.to_owned());
+        }
+    }
+    for line in include_str!("../data/rules.tsv").lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols.len() >= 4 && cols[2] == "keyword" && !line.starts_with('#') {
+            words.push(cols[3].to_owned());
+        }
+    }
+    let ac = match AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&words) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("throughput: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let mut pipeline_ns = Vec::with_capacity(messages.len() * ROUNDS);
+    let mut baseline_ns = Vec::with_capacity(messages.len() * ROUNDS);
+    let mut session = engine.session();
+    let mut at_ms = 0u64;
+    for _ in 0..ROUNDS {
+        for m in &messages {
+            // Alternate the two measurements message by message so both see the same machine.
+            let t = Instant::now();
+            let n = jieba.cut(black_box(m), false).len() + ac.find_iter(black_box(*m)).count();
+            baseline_ns.push(t.elapsed().as_nanos() as u64);
+            black_box(n);
+
+            at_ms += 1_000;
+            let ev = Event::buyer_says(at_ms, *m);
+            let t = Instant::now();
+            let d = session.on_event(black_box(&ev));
+            black_box(d.actions().len());
+            pipeline_ns.push(t.elapsed().as_nanos() as u64);
+        }
+    }
+    let (median, p99) = percentiles(&mut pipeline_ns);
+    let (base_median, base_p99) = percentiles(&mut baseline_ns);
+    println!(
+        "messages={} rounds={ROUNDS} pipeline_median_ns={median} pipeline_p99_ns={p99} baseline_median_ns={base_median} baseline_p99_ns={base_p99}",
+        messages.len()
+    );
+
+    // Messages per second on one thread and on every core, each thread with its own session
+    // on one shared engine.
+    let per_thread = |engine: &Engine| {
+        let mut s = engine.session();
+        let mut at = 0u64;
+        for _ in 0..ROUNDS {
+            for m in &messages {
+                at += 1_000;
+                black_box(s.on_event(&Event::buyer_says(at, *m)).actions().len());
+            }
+        }
+        (ROUNDS * messages.len()) as f64
+    };
+    let t = Instant::now();
+    let n = per_thread(&engine);
+    let one = n / t.elapsed().as_secs_f64();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let t = Instant::now();
+    let total: f64 = std::thread::scope(|scope| {
+        let hs: Vec<_> = (0..threads).map(|_| scope.spawn(|| per_thread(&engine))).collect();
+        hs.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
+    });
+    let all = total / t.elapsed().as_secs_f64();
+    println!(
+        "msgs_per_s_1_thread={one:.0} msgs_per_s_{threads}_threads={all:.0} scaling={:.2}",
+        all / one
+    );
+    println!(
+        "median_ns={median} p99_ns={p99} baseline_median_ns={base_median} ratio={:.2} msgs_per_s={one:.0}",
+        median as f64 / base_median.max(1) as f64
+    );
+    ExitCode::SUCCESS
+}
+
+/// Median and 99th percentile of `xs` (sorted in place).
+fn percentiles(xs: &mut [u64]) -> (u64, u64) {
+    xs.sort_unstable();
+    let at = |q: f64| xs[((xs.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.99))
+}
