@@ -104,6 +104,9 @@ impl Engine {
             });
         }
         let state = snapshot.state;
+        if let Some(why) = state.invalid() {
+            return Err(Error::Snapshot { message: why });
+        }
         let intercepts = self.0.policy.params.intercepts.len();
         if !state.intercept_counts.is_empty() && state.intercept_counts.len() != intercepts {
             return Err(Error::Snapshot {

@@ -47,6 +47,11 @@ fn restore_rejects_other_versions_and_corrupt_snapshots() {
     let json = serde_json::to_string(&s.snapshot()).unwrap();
     let truncated = &json[..json.len() / 2];
     assert!(serde_json::from_str::<kefu::Snapshot>(truncated).is_err());
+    // A snapshot that parses but holds what no session writes is refused, not half restored.
+    let bloated = json.replace("\"negative\":0.0", "\"negative\":7.5");
+    assert_ne!(bloated, json, "the test edits a field that exists");
+    let err = engine.restore(serde_json::from_str(&bloated).unwrap()).unwrap_err();
+    assert!(err.to_string().contains("outside"), "{err}");
 }
 
 #[test]

@@ -59,6 +59,13 @@ enum Kind {
     Contrast,
     /// Praise right after it is sarcasm in a negative message.
     Sarcasm,
+    /// Thanks: satisfaction, unless the message is a request (`请开发票，谢谢`).
+    Thanks(f32),
+    /// A request word (`帮我`, `请`, `取消`): thanks in the same message are politeness.
+    Request,
+    /// An emotion when `close` follows within a few characters in the same clause
+    /// (`会` … `吗`: `会掉色吗` is worry).
+    Frame { close: u8, emotion: Emotion, weight: f32 },
 }
 
 /// Tunable constants; each can be set in the data with `param<TAB>name<TAB>value`.
@@ -90,6 +97,13 @@ struct Params {
     exclaim_intensity: f32,
     /// Intensity added per folded repeated character (up to 5).
     folded_intensity: f32,
+    /// Anger is multiplied by this when choosing the label: an accusation next to urging is
+    /// anger (`耍我呢？都五天了还没发`).
+    anger_bias: f32,
+    /// Share of thanks kept in a message that asks for something.
+    request_thanks: f32,
+    /// Share of a praise word kept as worry when `吗` follows it (`好看吗`).
+    praise_question: f32,
 }
 
 impl Default for Params {
@@ -108,6 +122,9 @@ impl Default for Params {
             intensity_scale: 4.0,
             exclaim_intensity: 0.04,
             folded_intensity: 0.03,
+            anger_bias: 1.3,
+            request_thanks: 0.4,
+            praise_question: 0.5,
         }
     }
 }
@@ -132,6 +149,9 @@ impl Params {
             "intensity_scale" => &mut self.intensity_scale,
             "exclaim_intensity" => &mut self.exclaim_intensity,
             "folded_intensity" => &mut self.folded_intensity,
+            "anger_bias" => &mut self.anger_bias,
+            "request_thanks" => &mut self.request_thanks,
+            "praise_question" => &mut self.praise_question,
             _ => return Err(r.error(format!("unknown param `{name}`; see data/README.md"))),
         };
         *slot = v;
@@ -145,6 +165,8 @@ pub(crate) struct EmotionStage {
     /// Every pattern, leftmost-longest; `PatternID` indexes `kinds`.
     automaton: Option<AhoCorasick>,
     kinds: Vec<Kind>,
+    /// Closing words of [`Kind::Frame`], indexed by `close`.
+    closes: Vec<String>,
     params: Params,
 }
 
@@ -172,6 +194,7 @@ impl EmotionStage {
         let mut kinds: Vec<Kind> = Vec::new();
         let mut index: std::collections::HashMap<String, usize> = Default::default();
         let mut params = Params::default();
+        let mut closes: Vec<String> = Vec::new();
         for &src in lexicons {
             for r in records(src, FORMAT)? {
                 let first = r.col(0).unwrap_or("");
@@ -195,6 +218,33 @@ impl EmotionStage {
                     "emoji" => {
                         let [_, p, e, w] = r.cols::<4>("emoji, emoji, emotion, weight")?;
                         (p, Kind::Emoji { emotion: emotion(&r, e)?, weight: weight(&r, w)? })
+                    }
+                    "thanks" => {
+                        let [_, p, w] = r.cols::<3>("thanks, word, weight")?;
+                        (p, Kind::Thanks(weight(&r, w)?))
+                    }
+                    "request" => {
+                        let [_, p] = r.cols::<2>("request, word")?;
+                        (p, Kind::Request)
+                    }
+                    "frame" => {
+                        let [_, p, c, e, w] =
+                            r.cols::<5>("frame, opening word, closing word, emotion, weight")?;
+                        if c.is_empty() || c.len() > 12 {
+                            return Err(r.error(format!(
+                                "closing word `{c}` must be 1 to 12 bytes; shorten it"
+                            )));
+                        }
+                        let close = match closes.iter().position(|x| x == c) {
+                            Some(i) => i,
+                            None => {
+                                closes.push(c.to_ascii_lowercase());
+                                closes.len() - 1
+                            }
+                        };
+                        let close = u8::try_from(close)
+                            .map_err(|_| r.error("more than 256 distinct closing words"))?;
+                        (p, Kind::Frame { close, emotion: emotion(&r, e)?, weight: weight(&r, w)? })
                     }
                     "param" => {
                         let [_, name, v] = r.cols::<3>("param, name, value")?;
@@ -236,7 +286,7 @@ impl EmotionStage {
                     .map_err(|source| Error::Automaton { source })?,
             )
         };
-        Ok(EmotionStage { automaton, kinds, params })
+        Ok(EmotionStage { automaton, kinds, closes, params })
     }
 
     /// Scores one normalised buyer message into `out`.
@@ -256,6 +306,8 @@ impl EmotionStage {
         let mut emoji_text = [0.0f32; Emotion::COUNT];
         let mut emoji_seen = [0u8; Emotion::COUNT];
         let mut sarcastic = 0.0f32;
+        let mut thanks = 0.0f32;
+        let mut request = false;
         let mut degree_sum = 0.0f32;
         // End of the last negator / degree / sarcasm marker (byte offsets), and the factor.
         let mut neg_end: Option<usize> = None;
@@ -271,6 +323,24 @@ impl EmotionStage {
                     Kind::Negator => neg_end = Some(end),
                     Kind::Degree(f) => deg = Some((end, f)),
                     Kind::Sarcasm => sarcasm_end = Some(end),
+                    Kind::Request => request = true,
+                    Kind::Thanks(w) => {
+                        let negated = neg_end.is_some_and(|n| {
+                            start >= n && start - n <= neg_window_bytes && !has_break(&bytes[n..start])
+                        });
+                        if !negated {
+                            thanks += w;
+                        }
+                    }
+                    Kind::Frame { close, emotion, weight } => {
+                        let Some(c) = self.closes.get(usize::from(close)) else { continue };
+                        let stop = clause_end(bytes, end, 15);
+                        if let Some(tail) = text.get(end..stop)
+                            && tail.contains(c.as_str())
+                        {
+                            s[emotion.index()] += weight;
+                        }
+                    }
                     Kind::Contrast => {
                         for (b, x) in before.iter_mut().zip(s.iter_mut()) {
                             *b = *b * p.contrast_keep + *x;
@@ -292,10 +362,13 @@ impl EmotionStage {
                         if weight == 0.0 {
                             continue;
                         }
-                        // A one-character word counts only at the start of a token.
+                        // A one-character word counts only as a token of its own (`烦` but not
+                        // the `烦` of `麻烦`, `操` but not `操作`).
                         if text[start..end].chars().nth(1).is_none()
                             && !tokens.is_empty()
-                            && tokens.binary_search_by_key(&(start as u32), |t| t.start).is_err()
+                            && tokens
+                                .binary_search_by_key(&(start as u32), |t| t.start)
+                                .map_or(true, |i| tokens[i].end as usize != end)
                         {
                             continue;
                         }
@@ -325,6 +398,15 @@ impl EmotionStage {
                                 }
                             }
                         }
+                        // Praise asked about is doubt: 好看吗, 舒服吗.
+                        if e == SATISFACTION
+                            && !negated
+                            && (text[end..].starts_with('吗') || text[end..].starts_with('么'))
+                        {
+                            s[ANXIETY] += w * p.praise_question;
+                            deg = None;
+                            continue;
+                        }
                         let sarcasm = e == SATISFACTION
                             && !negated
                             && sarcasm_end.is_some_and(|n| {
@@ -347,6 +429,7 @@ impl EmotionStage {
                 *x = if after > 0.0 { *x + b * p.contrast_keep } else { *x + b };
             }
         }
+        s[SATISFACTION] += if request { thanks * p.request_thanks } else { thanks };
         for x in &mut s {
             *x = x.max(0.0);
         }
@@ -356,8 +439,10 @@ impl EmotionStage {
             s[e] += emoji_text[e].max(cue);
         }
         // A word said again right away is pressing: 人工人工人工, 在吗在吗.
-        if repeated_word(text, tokens) {
-            s[IMPATIENCE] += p.repeat;
+        match repeated_word(text, tokens) {
+            0 => {}
+            1 => s[IMPATIENCE] += 0.5 * p.repeat,
+            _ => s[IMPATIENCE] += p.repeat,
         }
         let negative = s[ANGER] + s[IMPATIENCE] + s[DISAPPOINTMENT] + s[ANXIETY];
         if sarcastic > 0.0 {
@@ -387,9 +472,12 @@ impl EmotionStage {
         s[NEUTRAL] = p.neutral_base.max(1e-3);
         let total: f32 = s.iter().sum();
         let mut best = NEUTRAL;
-        for e in 0..NEUTRAL {
-            if s[e] > s[best] {
+        let mut top = s[NEUTRAL];
+        for (e, &x) in s.iter().enumerate().take(NEUTRAL) {
+            let x = if e == ANGER { x * p.anger_bias } else { x };
+            if x > top {
                 best = e;
+                top = x;
             }
         }
         let scores = s.map(|x| x / total);
@@ -423,20 +511,40 @@ fn has_break(gap: &[u8]) -> bool {
         || gap.windows(3).any(|w| w[0] == 0xE3 && w[1] == 0x80 && (w[2] == 0x81 || w[2] == 0x82))
 }
 
-/// Whether a piece of two to four characters starting at a token is said again right after
-/// it (`人工人工`, `在吗在吗`); pieces of one repeated character (`哈哈`, `谢谢`) do not count.
-fn repeated_word(text: &str, tokens: &[Range<u32>]) -> bool {
-    tokens.iter().any(|t| {
+/// The end of the clause that starts at `from`, looking at most `max` bytes ahead.
+fn clause_end(bytes: &[u8], from: usize, max: usize) -> usize {
+    let limit = (from + max).min(bytes.len());
+    (from..limit)
+        .find(|&i| {
+            let b = bytes[i];
+            matches!(b, b',' | b'.' | b'!' | b'?' | b';' | b' ' | b'~' | b'\n')
+                || (b == 0xE3 && bytes.get(i + 1) == Some(&0x80))
+                    && matches!(bytes.get(i + 2), Some(0x81 | 0x82))
+        })
+        .unwrap_or(limit)
+}
+
+/// How often a piece of two to four characters starting at a token is said again right after
+/// it: 0 (never), 1 (`改地址改地址`) or 2 (`人工人工人工`). Pieces of one repeated character
+/// (`哈哈`, `谢谢`) and greetings said twice (`你好你好`) do not count.
+fn repeated_word(text: &str, tokens: &[Range<u32>]) -> u8 {
+    let mut best = 0u8;
+    for t in tokens {
         let i = t.start as usize;
-        (2..=4).any(|n| {
-            let Some(rest) = text.get(i..) else { return false };
-            let Some((len, _)) = rest.char_indices().nth(n) else { return false };
+        let Some(rest) = text.get(i..) else { continue };
+        for n in 2..=4 {
+            let Some((len, _)) = rest.char_indices().nth(n) else { break };
             let (Some(a), Some(b)) = (rest.get(..len), rest.get(len..2 * len)) else {
-                return false;
+                continue;
             };
             let mut cs = a.chars();
             let first = cs.next();
-            a == b && cs.any(|c| Some(c) != first) && a.chars().all(|c| !c.is_ascii())
-        })
-    })
+            if a != b || !cs.any(|c| Some(c) != first) || a.is_ascii() || a == "你好" {
+                continue;
+            }
+            let third = rest.get(2 * len..3 * len) == Some(a);
+            best = best.max(if third { 2 } else { 1 });
+        }
+    }
+    best
 }

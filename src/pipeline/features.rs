@@ -260,6 +260,30 @@ impl State {
         self.order.get_or_insert_with(OrderFacts::default)
     }
 
+    /// Why a deserialized state cannot be a session's, if it cannot: collections beyond their
+    /// bounds or scores outside their ranges (a snapshot edited or corrupted in storage).
+    pub(crate) fn invalid(&self) -> Option<String> {
+        let unit = |x: f32| (0.0..=1.0).contains(&x);
+        let checks = [
+            (self.turns.len() <= TURNS_KEPT, "too many turns"),
+            // Masking may lengthen a turn a little; anything far beyond was not written by us.
+            (self.turns.iter().all(|t| t.text.len() <= 4 * TURN_TEXT_BYTES), "a turn text too long"),
+            (self.intent_path.len() <= PATH_KEPT, "intent path too long"),
+            (self.trajectory.len() <= PATH_KEPT, "emotion trajectory too long"),
+            (self.recent_hashes.len() <= HASHES_KEPT, "too many question hashes"),
+            (self.intercept_counts.len() <= u16::MAX as usize, "too many intercept counts"),
+            (
+                unit(self.negative) && unit(self.positive) && unit(self.peak_risk) && unit(self.last_risk),
+                "a score outside [0, 1]",
+            ),
+            (
+                self.trajectory.iter().all(|p| (-1.0..=1.0).contains(&p.valence) && unit(p.intensity)),
+                "an emotion outside its range",
+            ),
+        ];
+        checks.iter().find(|(ok, _)| !ok).map(|(_, why)| (*why).to_owned())
+    }
+
     /// The risk features at time `now` (index by [`Factor::index`]).
     pub(crate) fn features(&self, now: u64, p: &PolicyParams) -> [f32; Factor::COUNT] {
         let mut x = [0.0f32; Factor::COUNT];

@@ -1,0 +1,321 @@
+//! Trains a fresh intent classifier on one labeled TSV and evaluates it (DESIGN.md §8).
+//!
+//! ```text
+//! # any label set, e.g. JDDC's 123 Chinese intent names: train on A, score on B
+//! cargo run --release --example train_intents -- --train A.tsv --eval B.tsv [--out DIR_or_FILE]
+//! # no --eval: K-fold cross-validation on --train (default K = 5)
+//! cargo run --release --example train_intents -- --train A.tsv --cv 5
+//! # the default model of data/intent_model.tsv (see data/README.md)
+//! cargo run --release --example train_intents -- --train data/train/cs_messages_train.tsv \
+//!     --extra data/train/jddc_train.tsv --extra-map data/train/jddc_taxonomy_map.tsv \
+//!     --out data/intent_model.tsv
+//! ```
+//!
+//! Input files have a header naming an `intent` or `label` column and a `text` column. Options:
+//!
+//! - `--map MAP.tsv`: rename the labels of `--train` and `--eval` (`from<TAB>to`; empty `to`
+//!   drops the row); `--extra FILE` (+ `--extra-map MAP.tsv`, `--extra-weight W`, default 0.5)
+//!   adds training rows that are never evaluated on;
+//! - `--algorithm lr|cnb|ensemble`, `--epochs N`, `--l2 X`, `--lr X`, `--alpha X`, `--seed N`,
+//!   `--prune X`, `--features "w wb c1 c2 c3 bounds sqrt"`: see `kefu::train::IntentTrainer`;
+//! - `--engine`: score through a `kefu::Engine` loaded with the model (default rules and
+//!   thresholds included; labels must be intents of the default catalogue); `--no-rules` does the
+//!   same without the default rules (reads the other defaults from `data/`).
+//!
+//! Bad lines are reported on stderr with their line number and skipped; the exit code is 1 if
+//! any line was bad. The last line is `accuracy=… macro_f1=… n=…`.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use kefu::train::{Algorithm, Evaluation, IntentModel, IntentTrainer};
+use kefu::{Engine, Event};
+
+const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--engine | --no-rules]";
+
+/// Rows of a labeled TSV; bad lines are reported and counted in `bad`.
+fn read_rows(
+    path: &str,
+    map: Option<&HashMap<String, String>>,
+    bad: &mut usize,
+) -> Result<Vec<(String, String)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut lines = text.lines().enumerate();
+    let header = lines.next().map(|(_, h)| h).unwrap_or("");
+    let cols: Vec<&str> = header.trim_start_matches('\u{feff}').split('\t').map(str::trim).collect();
+    let li = cols.iter().position(|c| *c == "intent").or_else(|| cols.iter().position(|c| *c == "label"));
+    let ti = cols.iter().position(|c| *c == "text");
+    let (Some(li), Some(ti)) = (li, ti) else {
+        return Err(format!("{path}:1: the header needs an `intent` or `label` column and a `text` column"));
+    };
+    let mut rows = Vec::new();
+    for (i, line) in lines {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        let (Some(label), Some(t)) = (f.get(li).map(|s| s.trim()), f.get(ti)) else {
+            eprintln!("{path}:{}: expected {} tab-separated columns, found {}", i + 1, cols.len(), f.len());
+            *bad += 1;
+            continue;
+        };
+        if label.is_empty() {
+            eprintln!("{path}:{}: empty label", i + 1);
+            *bad += 1;
+            continue;
+        }
+        let label = match map {
+            Some(m) => match m.get(label) {
+                Some(to) if to.is_empty() => continue,
+                Some(to) => to.clone(),
+                None => {
+                    eprintln!("{path}:{}: label `{label}` is not in the map", i + 1);
+                    *bad += 1;
+                    continue;
+                }
+            },
+            None => label.to_owned(),
+        };
+        rows.push((label, t.to_string()));
+    }
+    Ok(rows)
+}
+
+fn read_map(path: &str, bad: &mut usize) -> Result<HashMap<String, String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut m = HashMap::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        match line.split_once('\t') {
+            Some((from, to)) => {
+                m.insert(from.trim().to_owned(), to.trim().to_owned());
+            }
+            None => {
+                // A lone label with no tab maps to nothing (drop).
+                if line.contains(' ') {
+                    eprintln!("{path}:{}: expected `from<TAB>to`", i + 1);
+                    *bad += 1;
+                } else {
+                    m.insert(line.trim().to_owned(), String::new());
+                }
+            }
+        }
+    }
+    Ok(m)
+}
+
+#[derive(Default)]
+struct Args {
+    train: Option<String>,
+    eval: Option<String>,
+    out: Option<String>,
+    map: Option<String>,
+    extra: Option<String>,
+    extra_map: Option<String>,
+    extra_weight: f32,
+    cv: usize,
+    engine: bool,
+    no_rules: bool,
+}
+
+fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
+    let mut a = Args { extra_weight: 0.5, cv: 5, ..Args::default() };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut val = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+        let num = |s: String| s.parse::<f32>().map_err(|_| format!("`{s}` is not a number"));
+        match flag.as_str() {
+            "--train" => a.train = Some(val()?),
+            "--eval" => a.eval = Some(val()?),
+            "--out" => a.out = Some(val()?),
+            "--map" => a.map = Some(val()?),
+            "--extra" => a.extra = Some(val()?),
+            "--extra-map" => a.extra_map = Some(val()?),
+            "--extra-weight" => a.extra_weight = num(val()?)?,
+            "--cv" => a.cv = num(val()?)? as usize,
+            "--engine" => a.engine = true,
+            "--no-rules" => {
+                a.engine = true;
+                a.no_rules = true;
+            }
+            "--algorithm" => {
+                t.algorithm(match val()?.as_str() {
+                    "lr" => Algorithm::LogisticRegression,
+                    "cnb" => Algorithm::ComplementNaiveBayes,
+                    "ensemble" => Algorithm::Ensemble,
+                    x => return Err(format!("unknown algorithm `{x}`")),
+                });
+            }
+            "--epochs" => {
+                t.epochs(num(val()?)? as u32);
+            }
+            "--l2" => {
+                t.l2(num(val()?)?);
+            }
+            "--lr" => {
+                t.learning_rate(num(val()?)?);
+            }
+            "--alpha" => {
+                t.alpha(num(val()?)?);
+            }
+            "--seed" => {
+                t.seed(num(val()?)? as u64);
+            }
+            "--prune" => {
+                t.prune(num(val()?)?);
+            }
+            "--calibration-folds" => {
+                t.calibration_folds(num(val()?)? as u32);
+            }
+            "--features" => {
+                t.features(&val()?).map_err(|e| e.to_string())?;
+            }
+            _ => return Err(format!("unknown argument `{flag}`")),
+        }
+    }
+    if a.train.is_none() {
+        return Err("--train is required".into());
+    }
+    Ok(a)
+}
+
+/// An engine on the default data with `model`, with or without the default rules.
+fn engine(model: &IntentModel, no_rules: bool) -> Result<Engine, String> {
+    let mut b = Engine::builder();
+    if no_rules {
+        b.defaults(false);
+        for (file, set) in [
+            ("data/user_dict.txt", 0),
+            ("data/intents.tsv", 1),
+            ("data/emotion.tsv", 2),
+            ("data/risk_model.tsv", 3),
+            ("data/policy.tsv", 4),
+            ("data/size_chart.tsv", 5),
+        ] {
+            let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+            match set {
+                0 => b.user_dict(file, &text),
+                1 => b.intents(file, &text),
+                2 => b.emotion_lexicon(file, &text),
+                3 => b.risk_weights(file, &text),
+                4 => b.policy(file, &text),
+                _ => b.size_chart(file, &text),
+            };
+        }
+    }
+    b.intent_model("trained", &model.to_tsv()).build().map_err(|e| e.to_string())
+}
+
+/// Predicted labels of `rows`, by the model alone or through an engine.
+fn predict(model: &IntentModel, rows: &[(String, String)], a: &Args) -> Result<Vec<String>, String> {
+    if !a.engine {
+        return Ok(rows.iter().map(|(_, t)| model.predict(t).0.to_owned()).collect());
+    }
+    let e = engine(model, a.no_rules)?;
+    Ok(rows
+        .iter()
+        .map(|(_, t)| {
+            let mut s = e.session();
+            s.on_event(&Event::buyer_says(0, t.as_str())).intent().map_or("other".into(), |i| i.id.to_string())
+        })
+        .collect())
+}
+
+fn run() -> Result<bool, String> {
+    let mut trainer = IntentTrainer::new();
+    let a = parse_args(&mut trainer)?;
+    let mut bad = 0usize;
+    let map = a.map.as_deref().map(|m| read_map(m, &mut bad)).transpose()?;
+    let train = read_rows(a.train.as_deref().unwrap_or_default(), map.as_ref(), &mut bad)?;
+    let extra = match &a.extra {
+        Some(p) => {
+            let m = a.extra_map.as_deref().map(|m| read_map(m, &mut bad)).transpose()?;
+            read_rows(p, m.as_ref(), &mut bad)?
+        }
+        None => Vec::new(),
+    };
+    let examples = |rows: &[&(String, String)]| -> Vec<(String, String, f32)> {
+        rows.iter()
+            .map(|(l, t)| (l.clone(), t.clone(), 1.0))
+            .chain(extra.iter().map(|(l, t)| (l.clone(), t.clone(), a.extra_weight)))
+            .collect()
+    };
+    let fit = |rows: &[&(String, String)]| -> Result<IntentModel, String> {
+        let ex = examples(rows);
+        let ex: Vec<(&str, &str, f32)> = ex.iter().map(|(l, t, w)| (l.as_str(), t.as_str(), *w)).collect();
+        trainer.train_weighted(&ex).map_err(|e| e.to_string())
+    };
+
+    let started = Instant::now();
+    let all: Vec<&(String, String)> = train.iter().collect();
+    let model = fit(&all)?;
+    eprintln!(
+        "trained on {} rows (+{} extra) with {} labels in {:.2} s",
+        train.len(),
+        extra.len(),
+        model.labels().len(),
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(out) = &a.out {
+        let path = if std::path::Path::new(out).is_dir() {
+            format!("{}/intent_model.tsv", out.trim_end_matches('/'))
+        } else {
+            out.clone()
+        };
+        std::fs::write(&path, model.to_tsv()).map_err(|e| format!("{path}: {e}"))?;
+        eprintln!("wrote {path} ({} bytes)", model.to_tsv().len());
+    }
+
+    let (gold, pred): (Vec<String>, Vec<String>) = match &a.eval {
+        Some(p) => {
+            let rows = read_rows(p, map.as_ref(), &mut bad)?;
+            let pred = predict(&model, &rows, &a)?;
+            (rows.into_iter().map(|r| r.0).collect(), pred)
+        }
+        None => {
+            // Stratified folds: the i-th row of each label goes to fold i mod K.
+            let k = a.cv.max(2);
+            let mut seen: HashMap<&str, usize> = HashMap::new();
+            let fold: Vec<usize> = train
+                .iter()
+                .map(|(l, _)| {
+                    let c = seen.entry(l.as_str()).or_default();
+                    *c += 1;
+                    *c % k
+                })
+                .collect();
+            let mut pred = vec![String::new(); train.len()];
+            for f in 0..k {
+                let tr: Vec<&(String, String)> =
+                    train.iter().zip(&fold).filter(|(_, x)| **x != f).map(|(r, _)| r).collect();
+                let test: Vec<usize> = (0..train.len()).filter(|&i| fold[i] == f).collect();
+                let m = fit(&tr)?;
+                let rows: Vec<(String, String)> = test.iter().map(|&i| train[i].clone()).collect();
+                for (i, p) in test.iter().zip(predict(&m, &rows, &a)?) {
+                    pred[*i] = p;
+                }
+            }
+            eprintln!("{k}-fold cross-validation on {}", a.train.as_deref().unwrap_or_default());
+            (train.iter().map(|r| r.0.clone()).collect(), pred)
+        }
+    };
+    let ev = Evaluation::new(gold.iter().map(String::as_str).zip(pred.iter().map(String::as_str)));
+    println!("{ev}");
+    Ok(bad == 0)
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}\n{USAGE}");
+            ExitCode::FAILURE
+        }
+    }
+}
