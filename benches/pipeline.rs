@@ -45,8 +45,11 @@ fn end_to_end(c: &mut Criterion) {
 fn order_event(c: &mut Criterion) {
     let mut g = c.benchmark_group("order_event");
     let mut s = warm();
-    let shipped = Event::OrderShipped { at_ms: 5_000, order: "6929384756102".try_into().expect("short") };
-    g.bench_function("order_shipped", |b| b.iter(|| s.on_event(black_box(&shipped)).actions().len()));
+    let shipped =
+        Event::OrderShipped { at_ms: 5_000, order: "6929384756102".try_into().expect("short") };
+    g.bench_function("order_shipped", |b| {
+        b.iter(|| s.on_event(black_box(&shipped)).actions().len())
+    });
     let view = Event::page_view(6_000, Page::OrderDetail);
     g.bench_function("page_view", |b| b.iter(|| s.on_event(black_box(&view)).actions().len()));
     g.finish();

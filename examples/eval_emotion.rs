@@ -126,7 +126,8 @@ fn main() -> ExitCode {
         eprintln!("{path}: empty file, expected a header line");
         return ExitCode::FAILURE;
     };
-    let header: Vec<&str> = header.trim_start_matches('\u{feff}').split('\t').map(str::trim).collect();
+    let header: Vec<&str> =
+        header.trim_start_matches('\u{feff}').split('\t').map(str::trim).collect();
     let col = |name: &str| header.iter().position(|h| *h == name);
     let Some(text_col) = col("text") else {
         eprintln!("{path}:1: no `text` column in the header");
@@ -188,7 +189,11 @@ fn main() -> ExitCode {
             };
             vconf[gold][pred] += 1;
             if misses && pred != gold {
-                println!("miss\t{label}\tvalence={:.3}\t{}\t{msg}", emo.valence, emo.label.as_str());
+                println!(
+                    "miss\t{label}\tvalence={:.3}\t{}\t{msg}",
+                    emo.valence,
+                    emo.label.as_str()
+                );
             }
             continue;
         }

@@ -48,7 +48,9 @@ fn main() -> ExitCode {
     let mut jieba = jieba_rs::Jieba::new();
     let mut words: Vec<String> = Vec::new();
     for line in include_str!("../data/user_dict.txt").lines().skip(1) {
-        if let Some(w) = line.split(['\t', ' ']).next().filter(|w| !w.is_empty() && !w.starts_with('#')) {
+        if let Some(w) =
+            line.split(['\t', ' ']).next().filter(|w| !w.is_empty() && !w.starts_with('#'))
+        {
             jieba.add_word(w, Some(20_000), None);
             words.push(w.to_owned());
         }

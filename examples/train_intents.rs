@@ -14,10 +14,11 @@
 //! Input files have a header naming an `intent` or `label` column and a `text` column. Options:
 //!
 //! - `--map MAP.tsv`: rename the labels of `--train` and `--eval` (`from<TAB>to`; empty `to`
-//!   drops the row); `--extra FILE` (+ `--extra-map MAP.tsv`, `--extra-weight W`, default 0.5)
+//!   drops the row); `--extra FILE` (+ `--extra-map MAP.tsv`, `--extra-weight W`, default 0.1)
 //!   adds training rows that are never evaluated on;
 //! - `--algorithm lr|cnb|ensemble`, `--epochs N`, `--l2 X`, `--lr X`, `--alpha X`, `--seed N`,
-//!   `--prune X`, `--features "w wb c1 c2 c3 bounds sqrt"`: see `kefu::train::IntentTrainer`;
+//!   `--prune X`, `--min-count N`, `--idf`, `--no-average`, `--calibration-folds K`, `--features "w wb c1 c2 c3 bounds sqrt"`: see `kefu::train::IntentTrainer`;
+//! - `--min-confidence X`: with `--engine`, override the policy's `intent_min_confidence`;
 //! - `--engine`: score through a `kefu::Engine` loaded with the model (default rules and
 //!   thresholds included; labels must be intents of the default catalogue); `--no-rules` does the
 //!   same without the default rules (reads the other defaults from `data/`).
@@ -43,11 +44,17 @@ fn read_rows(
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     let mut lines = text.lines().enumerate();
     let header = lines.next().map(|(_, h)| h).unwrap_or("");
-    let cols: Vec<&str> = header.trim_start_matches('\u{feff}').split('\t').map(str::trim).collect();
-    let li = cols.iter().position(|c| *c == "intent").or_else(|| cols.iter().position(|c| *c == "label"));
+    let cols: Vec<&str> =
+        header.trim_start_matches('\u{feff}').split('\t').map(str::trim).collect();
+    let li = cols
+        .iter()
+        .position(|c| *c == "intent")
+        .or_else(|| cols.iter().position(|c| *c == "label"));
     let ti = cols.iter().position(|c| *c == "text");
     let (Some(li), Some(ti)) = (li, ti) else {
-        return Err(format!("{path}:1: the header needs an `intent` or `label` column and a `text` column"));
+        return Err(format!(
+            "{path}:1: the header needs an `intent` or `label` column and a `text` column"
+        ));
     };
     let mut rows = Vec::new();
     for (i, line) in lines {
@@ -57,7 +64,12 @@ fn read_rows(
         }
         let f: Vec<&str> = line.split('\t').collect();
         let (Some(label), Some(t)) = (f.get(li).map(|s| s.trim()), f.get(ti)) else {
-            eprintln!("{path}:{}: expected {} tab-separated columns, found {}", i + 1, cols.len(), f.len());
+            eprintln!(
+                "{path}:{}: expected {} tab-separated columns, found {}",
+                i + 1,
+                cols.len(),
+                f.len()
+            );
             *bad += 1;
             continue;
         };
@@ -121,10 +133,11 @@ struct Args {
     cv: usize,
     engine: bool,
     no_rules: bool,
+    policy: Option<String>,
 }
 
 fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
-    let mut a = Args { extra_weight: 0.5, cv: 5, ..Args::default() };
+    let mut a = Args { extra_weight: 0.1, cv: 5, ..Args::default() };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut val = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -139,6 +152,20 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
             "--extra-weight" => a.extra_weight = num(val()?)?,
             "--cv" => a.cv = num(val()?)? as usize,
             "--engine" => a.engine = true,
+            "--min-count" => {
+                t.min_count(num(val()?)? as u32);
+            }
+            "--idf" => {
+                t.idf(true);
+            }
+            "--no-average" => {
+                t.average(false);
+            }
+            "--min-confidence" => {
+                a.engine = true;
+                a.policy =
+                    Some(format!("#format policy v1\nintent_min_confidence\t{}\n", num(val()?)?));
+            }
             "--no-rules" => {
                 a.engine = true;
                 a.no_rules = true;
@@ -185,7 +212,7 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
 }
 
 /// An engine on the default data with `model`, with or without the default rules.
-fn engine(model: &IntentModel, no_rules: bool) -> Result<Engine, String> {
+fn engine(model: &IntentModel, no_rules: bool, policy: Option<&str>) -> Result<Engine, String> {
     let mut b = Engine::builder();
     if no_rules {
         b.defaults(false);
@@ -208,20 +235,29 @@ fn engine(model: &IntentModel, no_rules: bool) -> Result<Engine, String> {
             };
         }
     }
+    if let Some(p) = policy {
+        b.policy("--min-confidence", p);
+    }
     b.intent_model("trained", &model.to_tsv()).build().map_err(|e| e.to_string())
 }
 
 /// Predicted labels of `rows`, by the model alone or through an engine.
-fn predict(model: &IntentModel, rows: &[(String, String)], a: &Args) -> Result<Vec<String>, String> {
+fn predict(
+    model: &IntentModel,
+    rows: &[(String, String)],
+    a: &Args,
+) -> Result<Vec<String>, String> {
     if !a.engine {
         return Ok(rows.iter().map(|(_, t)| model.predict(t).0.to_owned()).collect());
     }
-    let e = engine(model, a.no_rules)?;
+    let e = engine(model, a.no_rules, a.policy.as_deref())?;
     Ok(rows
         .iter()
         .map(|(_, t)| {
             let mut s = e.session();
-            s.on_event(&Event::buyer_says(0, t.as_str())).intent().map_or("other".into(), |i| i.id.to_string())
+            s.on_event(&Event::buyer_says(0, t.as_str()))
+                .intent()
+                .map_or("other".into(), |i| i.id.to_string())
         })
         .collect())
 }
@@ -247,7 +283,8 @@ fn run() -> Result<bool, String> {
     };
     let fit = |rows: &[&(String, String)]| -> Result<IntentModel, String> {
         let ex = examples(rows);
-        let ex: Vec<(&str, &str, f32)> = ex.iter().map(|(l, t, w)| (l.as_str(), t.as_str(), *w)).collect();
+        let ex: Vec<(&str, &str, f32)> =
+            ex.iter().map(|(l, t, w)| (l.as_str(), t.as_str(), *w)).collect();
         trainer.train_weighted(&ex).map_err(|e| e.to_string())
     };
 

@@ -18,7 +18,10 @@ fn a_merchant_keyword_changes_the_intent_without_retraining() {
 #[test]
 fn a_merchant_intent_with_its_rules_and_template() {
     let engine = Engine::builder()
-        .intents("shop_intents.tsv", "#format intents v1\nengraving\tpre_sale\tnormal\ttpl_engraving\n")
+        .intents(
+            "shop_intents.tsv",
+            "#format intents v1\nengraving\tpre_sale\tnormal\ttpl_engraving\n",
+        )
         .rules("shop_rules.tsv", "#format rules v1\nshop.engrave\tengraving\tkeyword\t刻字\t8\n")
         .build()
         .unwrap();
@@ -26,7 +29,9 @@ fn a_merchant_intent_with_its_rules_and_template() {
     let mut s = engine.session();
     let d = s.on_event(&Event::buyer_says(0, "戒指可以刻字吗"));
     assert_eq!(d.intent().unwrap().id, "engraving");
-    assert!(d.actions().iter().any(|a| matches!(a, kefu::Action::SuggestReply { template, .. } if *template == "tpl_engraving")));
+    assert!(d.actions().iter().any(
+        |a| matches!(a, kefu::Action::SuggestReply { template, .. } if *template == "tpl_engraving")
+    ));
 }
 
 #[test]
@@ -47,16 +52,47 @@ fn intercept_words_hand_off_at_their_count() {
 
 #[test]
 fn bad_merchant_data_names_file_line_and_fix() {
-    let cases: &[(&str, fn(&mut kefu::EngineBuilder) -> &mut kefu::EngineBuilder, &str)] = &[
-        ("unknown intent", |b| b.rules("r.tsv", "#format rules v1\nx\tno_such\tkeyword\t哈\t1\n"), "r.tsv:2: unknown intent `no_such`"),
-        ("bad regex", |b| b.rules("r.tsv", "#format rules v1\nx\tgreeting\tregex\t(\t1\n"), "r.tsv:2"),
+    type Configure = fn(&mut kefu::EngineBuilder) -> &mut kefu::EngineBuilder;
+    let cases: &[(&str, Configure, &str)] = &[
+        (
+            "unknown intent",
+            |b| b.rules("r.tsv", "#format rules v1\nx\tno_such\tkeyword\t哈\t1\n"),
+            "r.tsv:2: unknown intent `no_such`",
+        ),
+        (
+            "bad regex",
+            |b| b.rules("r.tsv", "#format rules v1\nx\tgreeting\tregex\t(\t1\n"),
+            "r.tsv:2",
+        ),
         ("bad version", |b| b.rules("r.tsv", "#format rules v9\n"), "r.tsv is format"),
         ("threshold", |b| b.policy("p.tsv", "#format policy v1\nretain_risk\t7\n"), "p.tsv:2"),
-        ("unknown key", |b| b.policy("p.tsv", "#format policy v1\nretian_risk\t0.5\n"), "unknown policy key"),
-        ("risk factor", |b| b.risk_weights("w.tsv", "#format risk_model v1\nmoon_phase\t1\n"), "w.tsv:2: unknown factor"),
-        ("duplicate intent", |b| b.intents("i.tsv", "#format intents v1\na\tpre_sale\tnormal\na\tpre_sale\tnormal\n"), "i.tsv:3: duplicate id `a`"),
-        ("bad queue", |b| b.intents("i.tsv", "#format intents v1\na\tnowhere\tnormal\n"), "i.tsv:2: queue `nowhere`"),
-        ("size chart", |b| b.size_chart("s.tsv", "#format size_chart v1\n*\tM\t170\t160\t1\t2\n"), "s.tsv:2"),
+        (
+            "unknown key",
+            |b| b.policy("p.tsv", "#format policy v1\nretian_risk\t0.5\n"),
+            "unknown policy key",
+        ),
+        (
+            "risk factor",
+            |b| b.risk_weights("w.tsv", "#format risk_model v1\nmoon_phase\t1\n"),
+            "w.tsv:2: unknown factor",
+        ),
+        (
+            "duplicate intent",
+            |b| {
+                b.intents("i.tsv", "#format intents v1\na\tpre_sale\tnormal\na\tpre_sale\tnormal\n")
+            },
+            "i.tsv:3: duplicate id `a`",
+        ),
+        (
+            "bad queue",
+            |b| b.intents("i.tsv", "#format intents v1\na\tnowhere\tnormal\n"),
+            "i.tsv:2: queue `nowhere`",
+        ),
+        (
+            "size chart",
+            |b| b.size_chart("s.tsv", "#format size_chart v1\n*\tM\t170\t160\t1\t2\n"),
+            "s.tsv:2",
+        ),
         ("template", |b| b.template("no_such", "t"), "unknown intent `no_such`"),
         ("keyword intent", |b| b.keyword("Not An Id", "x"), "snake_case"),
     ];

@@ -34,7 +34,8 @@ fn order() -> kefu::OrderId {
 #[test]
 fn explicit_request_for_a_human_hands_off_in_simplified_and_traditional() {
     let e = engine();
-    for text in ["转人工", "轉人工", "我要转人工客服", "人工客服在吗", "別用機器人回覆，我要人工"] {
+    for text in ["转人工", "轉人工", "我要转人工客服", "人工客服在吗", "別用機器人回覆，我要人工"]
+    {
         let mut s = e.session();
         let got = hand_offs(&run(&mut s, &[Event::buyer_says(T0, text)]));
         assert!(
@@ -48,7 +49,8 @@ fn explicit_request_for_a_human_hands_off_in_simplified_and_traditional() {
 #[test]
 fn an_angry_accusation_hands_off_on_anger() {
     let e = engine();
-    for text in ["你们什么破服务！！！气死我了", "垃圾东西，恶心死了，太坑人了！！！"] {
+    for text in ["你们什么破服务！！！气死我了", "垃圾东西，恶心死了，太坑人了！！！"]
+    {
         let mut s = e.session();
         let got = hand_offs(&run(&mut s, &[Event::buyer_says(T0, text)]));
         assert!(
@@ -65,7 +67,10 @@ fn a_12315_threat_is_an_urgent_complaint() {
     let mut s = engine().session();
     let got = hand_offs(&run(
         &mut s,
-        &[Event::order_paid(T0, order(), 8_900), Event::buyer_says(T0 + 60 * S, "再不处理我就打12315投诉你们")],
+        &[
+            Event::order_paid(T0, order(), 8_900),
+            Event::buyer_says(T0 + 60 * S, "再不处理我就打12315投诉你们"),
+        ],
     ));
     assert_eq!(got, vec![(HandOffReason::Complaint, Priority::Urgent)]);
     assert_eq!(s.decision().intent().unwrap().id, "complaint");
@@ -174,10 +179,8 @@ fn repeated_bargaining_tags_price_sensitive_once() {
             Event::buyer_says(T0 + 90 * S, "再便宜十块我就拍"),
         ],
     );
-    let tags: Vec<_> = got
-        .iter()
-        .filter(|a| matches!(a, Action::Tag { tag: Tag::PriceSensitive }))
-        .collect();
+    let tags: Vec<_> =
+        got.iter().filter(|a| matches!(a, Action::Tag { tag: Tag::PriceSensitive })).collect();
     assert_eq!(tags.len(), 1, "{got:?}");
 }
 
@@ -186,7 +189,11 @@ fn height_and_weight_with_a_size_chart_advise_a_size() {
     let chart = "#format size_chart v1\nhoodie\tM\t155\t165\t90\t110\nhoodie\tL\t163\t172\t108\t128\nhoodie\tXL\t170\t180\t125\t150\n";
     let e = Engine::builder().size_chart("shop_sizes.tsv", chart).build().unwrap();
     let mut s = e.session();
-    s.on_event(&Event::PageView { at_ms: T0, page: Page::ProductPage, product: Some("hoodie".try_into().unwrap()) });
+    s.on_event(&Event::PageView {
+        at_ms: T0,
+        page: Page::ProductPage,
+        product: Some("hoodie".try_into().unwrap()),
+    });
     let d = s.on_event(&Event::buyer_says(T0 + 10 * S, "我170 120斤穿什么码"));
     assert!(
         d.actions().contains(&Action::AdviseSize { size: "L".try_into().unwrap(), fit: Fit::Fits }),

@@ -19,8 +19,11 @@ fn event() -> impl Strategy<Value = Event<'static>> {
         (any::<u64>(), ".{0,40}").prop_map(|(t, s)| Event::bot_says(t, s)),
         (any::<u64>(), page()).prop_map(|(t, p)| Event::page_view(t, p)),
         (any::<u64>(), page()).prop_map(|(at_ms, page)| Event::PageLeave { at_ms, page }),
-        (any::<u64>(), any::<u64>())
-            .prop_map(|(t, a)| Event::order_paid(t, "6929384756102".try_into().unwrap(), a)),
+        (any::<u64>(), any::<u64>()).prop_map(|(t, a)| Event::order_paid(
+            t,
+            "6929384756102".try_into().unwrap(),
+            a
+        )),
         (any::<u64>(), any::<u32>()).prop_map(|(at_ms, hours)| Event::LogisticsStalled {
             at_ms,
             order: None,

@@ -8,6 +8,9 @@
 //!   (`太失望`), and is flipped when a negator ends at most `neg_window` characters before it in
 //!   the same clause (`不满意` -> disappointment, `没有破损` -> a little satisfaction,
 //!   `不担心` -> nothing);
+//! - a frame (`会` … `吗`) counts when its closing word follows in the same clause;
+//! - thanks in a message that asks for something are politeness (`请开发票，谢谢`), and
+//!   praise asked about is doubt (`好看吗`);
 //! - single-character words count only where a jieba token starts (`烦` in `麻烦` does not);
 //! - a contrast word (`但是`, `可是`, `不过` …) moves the weight to the clause after it, when
 //!   that clause says something (`很喜欢！但是颜色想换…` stays satisfaction);
@@ -87,8 +90,9 @@ struct Params {
     exclaim_alone: f32,
     /// Added to anger per `?` beyond the first (up to 4) in a negative message.
     question_run: f32,
-    /// Weight of one emoji cue from [`Cues::emoji`] (emoji in the text carry their own).
-    emoji_cue: f32,
+    /// Weight of one emoji cue from [`Cues::emoji`], per emotion (`emoji_anger` …; emoji
+    /// left in the text carry their own weight).
+    emoji_cue: [f32; NEUTRAL],
     /// Added to impatience when a word is repeated back to back.
     repeat: f32,
     /// Evidence that gives intensity 1 - 1/e.
@@ -117,7 +121,7 @@ impl Default for Params {
             exclaim_anger: 0.35,
             exclaim_alone: 1.2,
             question_run: 0.35,
-            emoji_cue: 1.2,
+            emoji_cue: [1.5, 1.0, 1.0, 1.0, 0.9],
             repeat: 1.6,
             intensity_scale: 4.0,
             exclaim_intensity: 0.04,
@@ -133,7 +137,9 @@ impl Params {
     fn set(&mut self, r: &Record<'_>, name: &str, value: &str) -> Result<(), Error> {
         let v: f32 = r.num("value", value)?;
         if !v.is_finite() || v < 0.0 {
-            return Err(r.error(format!("param `{name}` must be a finite number >= 0, found `{value}`")));
+            return Err(
+                r.error(format!("param `{name}` must be a finite number >= 0, found `{value}`"))
+            );
         }
         let slot = match name {
             "neutral_base" => &mut self.neutral_base,
@@ -144,7 +150,11 @@ impl Params {
             "exclaim_anger" => &mut self.exclaim_anger,
             "exclaim_alone" => &mut self.exclaim_alone,
             "question_run" => &mut self.question_run,
-            "emoji_cue" => &mut self.emoji_cue,
+            "emoji_anger" => &mut self.emoji_cue[ANGER],
+            "emoji_anxiety" => &mut self.emoji_cue[ANXIETY],
+            "emoji_impatience" => &mut self.emoji_cue[IMPATIENCE],
+            "emoji_disappointment" => &mut self.emoji_cue[DISAPPOINTMENT],
+            "emoji_satisfaction" => &mut self.emoji_cue[SATISFACTION],
             "repeat" => &mut self.repeat,
             "intensity_scale" => &mut self.intensity_scale,
             "exclaim_intensity" => &mut self.exclaim_intensity,
@@ -326,7 +336,9 @@ impl EmotionStage {
                     Kind::Request => request = true,
                     Kind::Thanks(w) => {
                         let negated = neg_end.is_some_and(|n| {
-                            start >= n && start - n <= neg_window_bytes && !has_break(&bytes[n..start])
+                            start >= n
+                                && start - n <= neg_window_bytes
+                                && !has_break(&bytes[n..start])
                         });
                         if !negated {
                             thanks += w;
@@ -382,7 +394,9 @@ impl EmotionStage {
                             degree_sum += f - 1.0;
                         }
                         let negated = neg_end.is_some_and(|n| {
-                            start >= n && start - n <= neg_window_bytes && !has_break(&bytes[n..start])
+                            start >= n
+                                && start - n <= neg_window_bytes
+                                && !has_break(&bytes[n..start])
                         });
                         let mut e = emotion.index();
                         if negated {
@@ -391,6 +405,8 @@ impl EmotionStage {
                                     e = DISAPPOINTMENT;
                                     w *= p.negated_praise;
                                 }
+                                // Not worried is no emotion at all (不担心, 不怕).
+                                Emotion::Anxiety => w = 0.0,
                                 Emotion::Neutral => {}
                                 _ => {
                                     e = SATISFACTION;
@@ -433,10 +449,23 @@ impl EmotionStage {
         for x in &mut s {
             *x = x.max(0.0);
         }
-        // Emoji: from the text, or the normaliser's cues when it removed them.
-        for e in 0..NEUTRAL {
-            let cue = f32::from(cues.emoji[e].min(3)) * p.emoji_cue;
-            s[e] += emoji_text[e].max(cue);
+        // Emoji: from the text, or the normaliser's cues when it removed them. A crying face
+        // on a worried question is worry (`还能退吗😭`); a smile or 🙏 on a complaint is
+        // politeness, not praise.
+        let mut emoji = [0.0f32; NEUTRAL];
+        for (e, x) in emoji.iter_mut().enumerate() {
+            let cue = f32::from(cues.emoji[e].min(3)) * p.emoji_cue[e];
+            *x = emoji_text[e].max(cue);
+        }
+        if s[ANXIETY] > s[DISAPPOINTMENT] {
+            emoji[ANXIETY] += emoji[DISAPPOINTMENT];
+            emoji[DISAPPOINTMENT] = 0.0;
+        }
+        if s[ANGER] + s[IMPATIENCE] + s[DISAPPOINTMENT] + s[ANXIETY] > s[SATISFACTION] {
+            emoji[SATISFACTION] = 0.0;
+        }
+        for (x, e) in s.iter_mut().zip(emoji) {
+            *x += e;
         }
         // A word said again right away is pressing: 人工人工人工, 在吗在吗.
         match repeated_word(text, tokens) {
@@ -547,4 +576,249 @@ fn repeated_word(text: &str, tokens: &[Range<u32>]) -> u8 {
         }
     }
     best
+}
+
+#[cfg(all(test, feature = "default-data"))]
+mod tests {
+    use std::sync::OnceLock;
+
+    use super::*;
+    use crate::data::embedded;
+    use crate::pipeline::normalize::Normalizer;
+    use crate::pipeline::tokenize::Tokenizer;
+
+    struct Fixture {
+        normalizer: Normalizer,
+        tokenizer: Tokenizer,
+        stage: EmotionStage,
+    }
+
+    fn fixture() -> &'static Fixture {
+        static F: OnceLock<Fixture> = OnceLock::new();
+        F.get_or_init(|| Fixture {
+            normalizer: Normalizer::new(),
+            tokenizer: Tokenizer::build(&[("data/user_dict.txt", embedded::USER_DICT)], &[], false)
+                .expect("default user dictionary builds"),
+            stage: EmotionStage::build(&[("data/emotion.tsv", embedded::EMOTION)])
+                .expect("default emotion lexicon builds"),
+        })
+    }
+
+    fn run_with(stage: &EmotionStage, raw: &str) -> EmotionScore {
+        let f = fixture();
+        let mut text = String::new();
+        let mut tokens = Vec::new();
+        let cues = f.normalizer.run(raw, &mut text);
+        f.tokenizer.cut(&text, &mut tokens);
+        let mut out = EmotionScore::default();
+        stage.score(&text, &tokens, &cues, &mut out);
+        out
+    }
+
+    fn run(raw: &str) -> EmotionScore {
+        run_with(&fixture().stage, raw)
+    }
+
+    fn check(e: &EmotionScore, raw: &str) {
+        let sum: f32 = e.scores.iter().sum();
+        assert!((sum - 1.0).abs() < 1e-4, "{raw}: scores sum to {sum}");
+        assert!((-1.0..=1.0).contains(&e.valence), "{raw}: valence {}", e.valence);
+        assert!((0.0..=1.0).contains(&e.intensity), "{raw}: intensity {}", e.intensity);
+    }
+
+    /// (message, expected label).
+    const LABELS: &[(&str, &str)] = &[
+        // anger: insults, accusations, threats, shouting
+        ("你们是骗子吧！！！", "anger"),
+        ("垃圾店铺，气死我了", "anger"),
+        ("卖假货，我要举报你们", "anger"),
+        ("恶心的店，再也不来了", "anger"),
+        ("凭什么不给退？！", "anger"),
+        ("耍我呢？都五天了还没发", "anger"),
+        ("什么垃圾客服，问半天不回", "anger"),
+        ("沙发上有个大洞！！！", "anger"),
+        ("呵呵，真是好服务啊，三天没人回", "anger"),
+        // anxiety
+        ("会不会掉色啊", "anxiety"),
+        ("担心买小了", "anxiety"),
+        ("这个靠谱吗，真的假的", "anxiety"),
+        ("是正品吗？怕买到假货", "anxiety"),
+        ("这件衣服显胖吗？", "anxiety"),
+        // impatience
+        ("快点发货", "impatience"),
+        ("都几天了怎么还不发", "impatience"),
+        ("急用，赶紧发", "impatience"),
+        ("人工人工人工", "impatience"),
+        // disappointment
+        ("好失望", "disappointment"),
+        ("唉，跟图片差太多了", "disappointment"),
+        ("有点后悔买了，心累", "disappointment"),
+        ("不满意", "disappointment"),
+        ("一点都不喜欢", "disappointment"),
+        // satisfaction
+        ("谢谢亲", "satisfaction"),
+        ("很满意，五星好评👍", "satisfaction"),
+        ("东西不错，喜欢", "satisfaction"),
+        ("收到了，没有破损，挺好的", "satisfaction"),
+        ("很喜欢！但是颜色想换成蓝色的可以吗", "satisfaction"),
+        ("物流好快👍", "satisfaction"),
+        // neutral: plain questions and requests
+        ("在吗", "neutral"),
+        ("什么时候发货", "neutral"),
+        ("这个是什么面料", "neutral"),
+        ("请开发票，谢谢", "neutral"),
+        ("麻烦帮我改一下地址", "neutral"),
+        ("退货退款怎么操作", "neutral"),
+        ("收件人改成我妈的名字", "neutral"),
+        ("", "neutral"),
+        ("👌", "neutral"),
+    ];
+
+    #[test]
+    fn labels() {
+        let mut bad = Vec::new();
+        for &(raw, want) in LABELS {
+            let e = run(raw);
+            check(&e, raw);
+            if e.label.as_str() != want {
+                bad.push(format!("{raw}: got {} want {want} ({:?})", e.label.as_str(), e.scores));
+            }
+        }
+        assert!(
+            bad.is_empty(),
+            "help: adjust the words or weights in data/emotion.tsv:\n{}",
+            bad.join("\n")
+        );
+    }
+
+    /// (message, valence sign: -1, 0 or 1, intensity range).
+    const VALENCE: &[(&str, i8, f32, f32)] = &[
+        // An explicit insult or accusation reaches the hand-off threshold (0.6).
+        ("你们是骗子吧！！！", -1, 0.6, 1.0),
+        ("垃圾店铺，气死我了", -1, 0.6, 1.0),
+        // Annoyed at the courier: negative, moderate.
+        ("气死了，快递怎么这么慢", -1, 0.25, 0.6),
+        // A calm question is near zero.
+        ("什么时候发货", 0, 0.0, 0.05),
+        ("这个有货吗", 0, 0.0, 0.05),
+        // Negation.
+        ("不满意", -1, 0.2, 0.7),
+        ("没有破损，挺好的", 1, 0.2, 0.8),
+        ("不担心", 0, 0.0, 0.05),
+        // Contrast moves the weight to the clause after it.
+        ("包装没破损，但是里面的瓶子碎了", -1, 0.0, 0.5),
+        ("价格有点贵，不过质量很好", 1, 0.2, 0.8),
+        // Praise.
+        ("非常满意，谢谢", 1, 0.4, 1.0),
+    ];
+
+    #[test]
+    fn valence_and_intensity() {
+        for &(raw, sign, lo, hi) in VALENCE {
+            let e = run(raw);
+            check(&e, raw);
+            let got = if e.valence > 0.05 {
+                1
+            } else if e.valence < -0.05 {
+                -1
+            } else {
+                0
+            };
+            assert_eq!(got, sign, "{raw}: valence {} ({:?})", e.valence, e.label);
+            assert!(
+                (lo..=hi).contains(&e.intensity),
+                "{raw}: intensity {} not in [{lo}, {hi}] ({:?})",
+                e.intensity,
+                e.label
+            );
+        }
+    }
+
+    #[test]
+    fn degree_words_multiply() {
+        let plain = run("失望");
+        let very = run("非常失望");
+        let bit = run("有一点失望");
+        assert!(very.intensity > plain.intensity, "{very:?} vs {plain:?}");
+        assert!(bit.intensity < plain.intensity, "{bit:?} vs {plain:?}");
+        assert!(very.valence < plain.valence);
+    }
+
+    #[test]
+    fn shouting_raises_intensity() {
+        let calm = run("怎么还不发货");
+        let loud = run("怎么还不发货！！！");
+        assert!(loud.intensity > calm.intensity, "{loud:?} vs {calm:?}");
+        let folded = run("急急急急急急");
+        assert_eq!(folded.label, Emotion::Impatience);
+    }
+
+    #[test]
+    fn merchant_words_add_to_the_defaults() {
+        let extra = "#format emotion v1\n智商税\tanger\t3\n淡定哥\tsatisfaction\t2\nparam\tneutral_base\t1.5\n";
+        let stage = EmotionStage::build(&[
+            ("data/emotion.tsv", embedded::EMOTION),
+            ("merchant.tsv", extra),
+        ])
+        .unwrap();
+        assert_eq!(run_with(&stage, "淡定哥").label, Emotion::Satisfaction);
+        assert_eq!(run_with(&stage, "谢谢").label, Emotion::Satisfaction);
+        assert_eq!(run_with(&stage, "纯属智商税").label, Emotion::Anger);
+    }
+
+    #[test]
+    fn bad_lines_name_file_and_line() {
+        for (text, what) in [
+            ("#format emotion v1\n好\tjoy\t1\n", "unknown emotion `joy`"),
+            ("#format emotion v1\n\n好\tsatisfaction\tx\n", "`weight` must be a number"),
+            ("#format emotion v1\ndegree\t很\n", "expected 3"),
+            ("#format emotion v1\nparam\tnope\t1\n", "unknown param"),
+            ("#format emotion v1\nparam\tneutral_base\t-1\n", ">= 0"),
+            ("#format emotion v1\nemoji\t😡\trage\t1\n", "unknown emotion"),
+        ] {
+            let e = EmotionStage::build(&[("m.tsv", text)]).unwrap_err().to_string();
+            assert!(e.starts_with("m.tsv:"), "{e}");
+            assert!(e.contains(what), "{e} should say {what}");
+        }
+        assert!(EmotionStage::build(&[("m.tsv", "#format emotion v0\n")]).is_err());
+        let empty = EmotionStage::build(&[]).unwrap();
+        let mut out = EmotionScore::default();
+        empty.score("随便", &[], &Cues::default(), &mut out);
+        assert_eq!(out.label, Emotion::Neutral);
+    }
+
+    #[test]
+    fn no_panic_on_odd_input() {
+        let long = "垃圾！".repeat(4000);
+        let inputs = [
+            "",
+            " ",
+            "😡😡😡😡😡😡😡😡",
+            "\u{0}\u{7}\u{200b}",
+            "不不不不不不不",
+            "但是但是但是",
+            "真是",
+            "会",
+            "吗会",
+            "mixed english 不错 ok?!",
+            long.as_str(),
+        ];
+        for raw in inputs {
+            check(&run(raw), raw);
+        }
+        // Spans that do not tile the text, or are out of range, are ignored without a panic.
+        let mut out = EmotionScore::default();
+        let stage = &fixture().stage;
+        stage.score(
+            "烦死了",
+            &[0..1, 7..99, Range { start: 5, end: 2 }],
+            &Cues::default(),
+            &mut out,
+        );
+        check(&out, "bad spans");
+        let cues =
+            Cues { exclaim: 255, question: 255, folded: 255, emoji: [255; 6], ..Cues::default() };
+        stage.score("", &[], &cues, &mut out);
+        check(&out, "saturated cues");
+    }
 }

@@ -198,8 +198,14 @@ impl State {
     }
 
     pub(crate) fn note_emotion(&mut self, now: u64, e: &EmotionScore) {
-        let neg = if e.valence < 0.0 { e.intensity.max(-e.valence) } else { 0.0 };
-        let pos = if e.valence > 0.0 { e.intensity.max(e.valence) } else { 0.0 };
+        // Only a message whose dominant emotion is negative (or satisfied) moves the levels: a
+        // neutral question with a faint negative cue is not an unhappy buyer.
+        let neg = if e.label.is_negative() { e.intensity.max(-e.valence).min(1.0) } else { 0.0 };
+        let pos = if e.label == crate::decision::Emotion::Satisfaction {
+            e.intensity.max(e.valence).min(1.0)
+        } else {
+            0.0
+        };
         // Decay per buyer turn: a calm message halves the memory of an earlier outburst.
         self.negative = (self.negative * 0.5).max(neg);
         self.positive = (self.positive * 0.5).max(pos);
@@ -267,17 +273,25 @@ impl State {
         let checks = [
             (self.turns.len() <= TURNS_KEPT, "too many turns"),
             // Masking may lengthen a turn a little; anything far beyond was not written by us.
-            (self.turns.iter().all(|t| t.text.len() <= 4 * TURN_TEXT_BYTES), "a turn text too long"),
+            (
+                self.turns.iter().all(|t| t.text.len() <= 4 * TURN_TEXT_BYTES),
+                "a turn text too long",
+            ),
             (self.intent_path.len() <= PATH_KEPT, "intent path too long"),
             (self.trajectory.len() <= PATH_KEPT, "emotion trajectory too long"),
             (self.recent_hashes.len() <= HASHES_KEPT, "too many question hashes"),
             (self.intercept_counts.len() <= u16::MAX as usize, "too many intercept counts"),
             (
-                unit(self.negative) && unit(self.positive) && unit(self.peak_risk) && unit(self.last_risk),
+                unit(self.negative)
+                    && unit(self.positive)
+                    && unit(self.peak_risk)
+                    && unit(self.last_risk),
                 "a score outside [0, 1]",
             ),
             (
-                self.trajectory.iter().all(|p| (-1.0..=1.0).contains(&p.valence) && unit(p.intensity)),
+                self.trajectory
+                    .iter()
+                    .all(|p| (-1.0..=1.0).contains(&p.valence) && unit(p.intensity)),
                 "an emotion outside its range",
             ),
         ];

@@ -173,9 +173,10 @@ impl Normalizer {
     }
 }
 
-/// Width and ASCII case: the folding every comparison in this module uses.
+/// Width and ASCII case: the folding every comparison in this module uses (and the
+/// tokenizer applies to dictionary words).
 #[inline]
-fn fold(c: char) -> char {
+pub(crate) fn fold(c: char) -> char {
     match c {
         '\u{3000}' => ' ',
         // Full-width forms are ASCII + 0xFEE0; the result is always a valid char.
@@ -729,23 +730,6 @@ mod tests {
         ("\u{a0}你好\u{2028}", "你好"),
         ("❗️❗️急", "!急"),
     ];
-
-    /// Prints the normalised corpus: `cargo test --lib normalize::tests::corpus -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn corpus() {
-        for f in ["train.tsv", "dev.tsv"] {
-            let path = format!("{}/../shared/corpora/cs_messages/{f}", env!("CARGO_MANIFEST_DIR"));
-            let Ok(text) = std::fs::read_to_string(path) else { continue };
-            for line in text.lines().skip(1) {
-                let raw = line.rsplit('\t').next().unwrap_or("");
-                let (out, c) = norm(raw);
-                if out != raw {
-                    println!("{raw}\t{out}\t{c:?}");
-                }
-            }
-        }
-    }
 
     #[test]
     fn table() {

@@ -563,7 +563,8 @@ impl Policy {
         }
         order.retains += 1;
         s.last_retain_ms = Some(now);
-        let offer = offer_for(risk, p.retain_min_factor, s.counts.defect > 0, s.counts.shipping > 0);
+        let offer =
+            offer_for(risk, p.retain_min_factor, s.counts.defect > 0, s.counts.shipping > 0);
         let rule = match trigger {
             RetainTrigger::ReturnPolicyRepeat => "retain.return_policy_repeat",
             RetainTrigger::RiskThreshold => "retain.risk_threshold",
@@ -661,7 +662,11 @@ mod tests {
         let mut c = Risk::default();
         c.contributions[Factor::QualityComplaint.index()] = 1.2;
         c.contributions[Factor::LogisticsStalled.index()] = 0.7;
-        assert_eq!(offer_for(&c, 0.3, false, false), Offer::ShippingPromise, "a complaint about a late parcel");
+        assert_eq!(
+            offer_for(&c, 0.3, false, false),
+            Offer::ShippingPromise,
+            "a complaint about a late parcel"
+        );
         assert_eq!(offer_for(&c, 0.3, true, false), Offer::QualityProof, "a defect report");
     }
 }
