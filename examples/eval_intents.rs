@@ -12,38 +12,17 @@
 //! reported on stderr with their line number and skipped; the exit code is 1 if any line was
 //! bad. The last line is `accuracy=… macro_f1=… n=…`.
 
-use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use kefu::train::Evaluation;
 use kefu::{Engine, Event};
 
-const USAGE: &str = "usage: eval_intents FILE.tsv [--map MAP.tsv]";
+#[path = "common/labeled.rs"]
+mod labeled;
+use labeled::{read_map, read_numbered};
 
-fn read_map(path: &str, bad: &mut usize) -> Result<HashMap<String, String>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    let mut m = HashMap::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
-            continue;
-        }
-        match line.split_once('\t') {
-            Some((from, to)) => {
-                m.insert(from.trim().to_owned(), to.trim().to_owned());
-            }
-            None if !line.trim().contains(' ') => {
-                m.insert(line.trim().to_owned(), String::new());
-            }
-            None => {
-                eprintln!("{path}:{}: expected `from<TAB>to`", i + 1);
-                *bad += 1;
-            }
-        }
-    }
-    Ok(m)
-}
+const USAGE: &str = "usage: eval_intents FILE.tsv [--map MAP.tsv]";
 
 fn run() -> Result<bool, String> {
     let mut path = None;
@@ -59,61 +38,20 @@ fn run() -> Result<bool, String> {
     let path = path.ok_or("no input file")?;
     let mut bad = 0usize;
     let map = map_path.as_deref().map(|m| read_map(m, &mut bad)).transpose()?;
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-    let mut lines = text.lines().enumerate();
-    let header = lines.next().map_or("", |(_, h)| h);
-    let cols: Vec<&str> =
-        header.trim_start_matches('\u{feff}').split('\t').map(str::trim).collect();
-    let li = cols
-        .iter()
-        .position(|c| *c == "intent")
-        .or_else(|| cols.iter().position(|c| *c == "label"));
-    let ti = cols.iter().position(|c| *c == "text");
-    let (Some(li), Some(ti)) = (li, ti) else {
-        return Err(format!(
-            "{path}:1: the header needs an `intent` or `label` column and a `text` column"
-        ));
-    };
+    let rows = read_numbered(&path, map.as_ref(), &mut bad)?;
 
     let engine = Engine::new().map_err(|e| e.to_string())?;
     let mut gold: Vec<String> = Vec::new();
     let mut pred: Vec<String> = Vec::new();
     let started = Instant::now();
-    for (i, line) in lines {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
-            continue;
-        }
-        let f: Vec<&str> = line.split('\t').collect();
-        let (Some(label), Some(t)) = (f.get(li).map(|s| s.trim()), f.get(ti)) else {
-            eprintln!(
-                "{path}:{}: expected {} tab-separated columns, found {}",
-                i + 1,
-                cols.len(),
-                f.len()
-            );
-            bad += 1;
-            continue;
-        };
-        let label = match &map {
-            Some(m) => match m.get(label) {
-                Some(to) if to.is_empty() => continue,
-                Some(to) => to.as_str(),
-                None => {
-                    eprintln!("{path}:{}: label `{label}` is not in the map", i + 1);
-                    bad += 1;
-                    continue;
-                }
-            },
-            None => label,
-        };
+    for (n, label, t) in &rows {
         if engine.intent_id(label).is_none() {
-            eprintln!("{path}:{}: `{label}` is not an intent of the default engine", i + 1);
+            eprintln!("{path}:{n}: `{label}` is not an intent of the default engine");
             bad += 1;
             continue;
         }
         let mut s = engine.session();
-        let d = s.on_event(&Event::buyer_says(0, *t));
+        let d = s.on_event(&Event::buyer_says(0, t.as_str()));
         pred.push(d.intent().map_or_else(|| "other".to_owned(), |x| x.id.to_string()));
         gold.push(label.to_owned());
     }

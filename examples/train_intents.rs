@@ -31,95 +31,13 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use kefu::train::{Algorithm, Evaluation, IntentModel, IntentTrainer};
+
+#[path = "common/labeled.rs"]
+mod labeled;
 use kefu::{Engine, Event};
+use labeled::{read_map, read_rows};
 
 const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--engine | --no-rules]";
-
-/// Rows of a labeled TSV; bad lines are reported and counted in `bad`.
-fn read_rows(
-    path: &str,
-    map: Option<&HashMap<String, String>>,
-    bad: &mut usize,
-) -> Result<Vec<(String, String)>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    let mut lines = text.lines().enumerate();
-    let header = lines.next().map(|(_, h)| h).unwrap_or("");
-    let cols: Vec<&str> =
-        header.trim_start_matches('\u{feff}').split('\t').map(str::trim).collect();
-    let li = cols
-        .iter()
-        .position(|c| *c == "intent")
-        .or_else(|| cols.iter().position(|c| *c == "label"));
-    let ti = cols.iter().position(|c| *c == "text");
-    let (Some(li), Some(ti)) = (li, ti) else {
-        return Err(format!(
-            "{path}:1: the header needs an `intent` or `label` column and a `text` column"
-        ));
-    };
-    let mut rows = Vec::new();
-    for (i, line) in lines {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
-            continue;
-        }
-        let f: Vec<&str> = line.split('\t').collect();
-        let (Some(label), Some(t)) = (f.get(li).map(|s| s.trim()), f.get(ti)) else {
-            eprintln!(
-                "{path}:{}: expected {} tab-separated columns, found {}",
-                i + 1,
-                cols.len(),
-                f.len()
-            );
-            *bad += 1;
-            continue;
-        };
-        if label.is_empty() {
-            eprintln!("{path}:{}: empty label", i + 1);
-            *bad += 1;
-            continue;
-        }
-        let label = match map {
-            Some(m) => match m.get(label) {
-                Some(to) if to.is_empty() => continue,
-                Some(to) => to.clone(),
-                None => {
-                    eprintln!("{path}:{}: label `{label}` is not in the map", i + 1);
-                    *bad += 1;
-                    continue;
-                }
-            },
-            None => label.to_owned(),
-        };
-        rows.push((label, t.to_string()));
-    }
-    Ok(rows)
-}
-
-fn read_map(path: &str, bad: &mut usize) -> Result<HashMap<String, String>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    let mut m = HashMap::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
-            continue;
-        }
-        match line.split_once('\t') {
-            Some((from, to)) => {
-                m.insert(from.trim().to_owned(), to.trim().to_owned());
-            }
-            None => {
-                // A lone label with no tab maps to nothing (drop).
-                if line.contains(' ') {
-                    eprintln!("{path}:{}: expected `from<TAB>to`", i + 1);
-                    *bad += 1;
-                } else {
-                    m.insert(line.trim().to_owned(), String::new());
-                }
-            }
-        }
-    }
-    Ok(m)
-}
 
 #[derive(Default)]
 struct Args {

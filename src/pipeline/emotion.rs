@@ -27,7 +27,7 @@
 
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::AhoCorasick;
 
 use crate::data::{Record, Source, records};
 use crate::decision::{Emotion, EmotionScore};
@@ -286,16 +286,7 @@ impl EmotionStage {
                 }
             }
         }
-        let automaton = if patterns.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(&patterns)
-                    .map_err(|source| Error::Automaton { source })?,
-            )
-        };
+        let automaton = crate::pipeline::automaton(&patterns)?;
         Ok(EmotionStage { automaton, kinds, closes, params })
     }
 

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::AhoCorasick;
 use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
 
 use crate::data::{Source, records};
@@ -597,16 +597,7 @@ impl IntentStage {
                 }
             }
         }
-        let keywords = if patterns.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(&patterns)
-                    .map_err(|source| Error::Automaton { source })?,
-            )
-        };
+        let keywords = crate::pipeline::automaton(&patterns)?;
         let regexes = if rx_patterns.is_empty() {
             None
         } else {

@@ -26,6 +26,23 @@ pub(crate) mod tokenize;
 
 pub(crate) use normalize::Cues;
 
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::error::Error;
+
+/// One leftmost-longest automaton over `patterns` (`None` when there are none): at any start
+/// the longest entry wins, so `退款到账` beats `退款` and `不错` beats the negator `不`.
+pub(crate) fn automaton<P: AsRef<[u8]>>(patterns: &[P]) -> Result<Option<AhoCorasick>, Error> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(patterns)
+        .map(Some)
+        .map_err(|source| Error::Automaton { source })
+}
+
 /// Reused per-message buffers: cleared, never rebuilt.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Scratch {

@@ -368,17 +368,8 @@ impl Policy {
         known: Known,
         sizes: SizeCharts,
     ) -> Result<Policy, Error> {
-        let intercepts = if params.intercepts.is_empty() {
-            None
-        } else {
-            let words = params.intercepts.iter().map(|(w, _)| w.as_str());
-            Some(
-                aho_corasick::AhoCorasick::builder()
-                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-                    .build(words)
-                    .map_err(|source| Error::Automaton { source })?,
-            )
-        };
+        let words: Vec<&str> = params.intercepts.iter().map(|(w, _)| w.as_str()).collect();
+        let intercepts = crate::pipeline::automaton(&words)?;
         Ok(Policy { params, known, sizes, intercepts })
     }
 
