@@ -48,10 +48,23 @@ fn restore_rejects_other_versions_and_corrupt_snapshots() {
     let truncated = &json[..json.len() / 2];
     assert!(serde_json::from_str::<kefu::Snapshot>(truncated).is_err());
     // A snapshot that parses but holds what no session writes is refused, not half restored.
-    let bloated = json.replace("\"negative\":0.0", "\"negative\":7.5");
+    let bloated = json.replace("\"state\":{", "\"state\":{\"negative\":7.5,");
     assert_ne!(bloated, json, "the test edits a field that exists");
     let err = engine.restore(serde_json::from_str(&bloated).unwrap()).unwrap_err();
     assert!(err.to_string().contains("outside"), "{err}");
+}
+
+#[test]
+fn snapshots_leave_out_defaults_and_fields_missing_on_read_are_defaults() {
+    let engine = Engine::new().unwrap();
+    let fresh = engine.session();
+    let json = serde_json::to_string(&fresh.snapshot()).unwrap();
+    assert_eq!(json, r#"{"version":1,"state":{}}"#);
+    // A snapshot written before a field existed restores with that field at its default.
+    let mut a = engine.restore(serde_json::from_str(&json).unwrap()).unwrap();
+    let mut b = engine.session();
+    let events = script();
+    assert_eq!(decisions(&mut a, &events), decisions(&mut b, &events));
 }
 
 #[test]

@@ -39,19 +39,32 @@ pub(crate) struct EmotionPoint {
 
 /// Facts about the buyer's current order.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct OrderFacts {
+    #[serde(skip_serializing_if = "is_default")]
     pub id: OrderId,
+    #[serde(skip_serializing_if = "is_default")]
     pub product: Option<Label>,
+    #[serde(skip_serializing_if = "is_default")]
     pub amount_fen: u64,
+    #[serde(skip_serializing_if = "is_default")]
     pub created_at_ms: Option<u64>,
+    #[serde(skip_serializing_if = "is_default")]
     pub paid_at_ms: Option<u64>,
+    #[serde(skip_serializing_if = "is_default")]
     pub shipped_at_ms: Option<u64>,
+    #[serde(skip_serializing_if = "is_default")]
     pub delivered_at_ms: Option<u64>,
+    #[serde(skip_serializing_if = "is_default")]
     pub cancelled: bool,
+    #[serde(skip_serializing_if = "is_default")]
     pub refund_requested: bool,
+    #[serde(skip_serializing_if = "is_default")]
     pub refunded: bool,
     /// Retention offers made for this order (the per-order budget).
+    #[serde(skip_serializing_if = "is_default")]
     pub retains: u8,
+    #[serde(skip_serializing_if = "is_default")]
     pub follow_up_care: bool,
 }
 
@@ -64,74 +77,123 @@ impl OrderFacts {
 
 /// Counts of intent kinds the policy and the risk model care about.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct IntentCounts {
+    #[serde(skip_serializing_if = "is_default")]
     pub bargain: u8,
+    #[serde(skip_serializing_if = "is_default")]
     pub quality: u8,
+    #[serde(skip_serializing_if = "is_default")]
     pub size: u8,
+    #[serde(skip_serializing_if = "is_default")]
     pub effect_doubt: u8,
+    #[serde(skip_serializing_if = "is_default")]
     pub cancel_refund: u8,
+    #[serde(skip_serializing_if = "is_default")]
     pub complaint_or_defect: u8,
     /// Defect reports alone (quality_issue), which a quality proof can answer.
+    #[serde(skip_serializing_if = "is_default")]
     pub defect: u8,
+    #[serde(skip_serializing_if = "is_default")]
     pub shipping: u8,
 }
 
 /// One buyer's whole rolling state: what a snapshot carries.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct State {
+    #[serde(skip_serializing_if = "is_default")]
     pub first_at_ms: Option<u64>,
+    #[serde(skip_serializing_if = "is_default")]
     pub last_at_ms: u64,
+    #[serde(skip_serializing_if = "is_default")]
     pub events: u64,
 
     // Chat.
+    #[serde(skip_serializing_if = "is_default")]
     pub messages: u32,
+    #[serde(skip_serializing_if = "is_default")]
     pub buyer_messages: u32,
     /// Buyer turns in a row with no agent reply or `resolved` in between.
+    #[serde(skip_serializing_if = "is_default")]
     pub unresolved: u16,
     /// Time of the oldest buyer message still waiting for an agent.
+    #[serde(skip_serializing_if = "is_default")]
     pub waiting_since_ms: Option<u64>,
+    #[serde(skip_serializing_if = "is_default")]
     pub last_latency_ms: Option<u64>,
+    #[serde(skip_serializing_if = "is_default")]
     pub max_latency_ms: u64,
+    #[serde(skip_serializing_if = "is_default")]
     pub repeated_questions: u16,
+    #[serde(skip_serializing_if = "is_default")]
     pub recent_hashes: VecDeque<u64>,
+    #[serde(skip_serializing_if = "is_default")]
     pub turns: VecDeque<Turn>,
+    #[serde(skip_serializing_if = "is_default")]
     pub intent_path: VecDeque<Label>,
+    #[serde(skip_serializing_if = "is_default")]
     pub counts: IntentCounts,
+    #[serde(skip_serializing_if = "is_default")]
     pub trajectory: VecDeque<EmotionPoint>,
     /// Negative and positive emotion levels, decaying over buyer turns.
+    #[serde(skip_serializing_if = "is_default")]
     pub negative: f32,
+    #[serde(skip_serializing_if = "is_default")]
     pub positive: f32,
 
     // Order and behaviour.
+    #[serde(skip_serializing_if = "is_default")]
     pub order: Option<OrderFacts>,
+    #[serde(skip_serializing_if = "is_default")]
     pub page_views: [u16; Page::COUNT],
+    #[serde(skip_serializing_if = "is_default")]
     pub page_open_at_ms: [Option<u64>; Page::COUNT],
+    #[serde(skip_serializing_if = "is_default")]
     pub long_dwells: u16,
+    #[serde(skip_serializing_if = "is_default")]
     pub switches: u16,
+    #[serde(skip_serializing_if = "is_default")]
     pub last_browse: Option<Page>,
+    #[serde(skip_serializing_if = "is_default")]
     pub logistics_stalled: bool,
+    #[serde(skip_serializing_if = "is_default")]
     pub offers_accepted: u16,
+    #[serde(skip_serializing_if = "is_default")]
     pub resolved: u16,
 
     /// The product last viewed (product page or size chart), for picking a size chart.
+    #[serde(skip_serializing_if = "is_default")]
     pub product: Option<Label>,
 
     // Size.
+    #[serde(skip_serializing_if = "is_default")]
     pub height_cm: Option<u16>,
+    #[serde(skip_serializing_if = "is_default")]
     pub weight_jin: Option<u16>,
+    #[serde(skip_serializing_if = "is_default")]
     pub size_mentioned: Option<Label>,
+    #[serde(skip_serializing_if = "is_default")]
     pub size_advised: bool,
     /// The (height, weight) the last size advice was for.
+    #[serde(skip_serializing_if = "is_default")]
     pub advised_for: Option<(u16, u16)>,
 
     // Policy memory.
+    #[serde(skip_serializing_if = "is_default")]
     pub tags: u8,
+    #[serde(skip_serializing_if = "is_default")]
     pub last_hand_off: Option<(u64, HandOffReason, Priority)>,
+    #[serde(skip_serializing_if = "is_default")]
     pub last_retain_ms: Option<u64>,
+    #[serde(skip_serializing_if = "is_default")]
     pub peak_risk: f32,
     /// Risk after the previous event, to see the outreach threshold being crossed.
+    #[serde(skip_serializing_if = "is_default")]
     pub last_risk: f32,
+    #[serde(skip_serializing_if = "is_default")]
     pub repurchase_sent: bool,
+    #[serde(skip_serializing_if = "is_default")]
     pub intercept_counts: Vec<u16>,
 }
 
@@ -335,6 +397,12 @@ impl State {
         set(Factor::Resolved, f32::from(self.resolved).min(2.0));
         x
     }
+}
+
+/// Snapshots leave out fields at their default (and read them back as defaults), which keeps
+/// them small and lets a later version add fields that older snapshots simply lack.
+fn is_default<T: Default + PartialEq>(x: &T) -> bool {
+    *x == T::default()
 }
 
 fn push_bounded<T>(q: &mut VecDeque<T>, v: T, cap: usize) {
