@@ -22,7 +22,9 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 /// Time comes only from the events: an event whose `at_ms` is earlier than one already seen is
 /// processed at the latest time seen (and flagged [`Flags::out_of_order`](crate::Flags)), so
 /// timers never run backwards. A duplicated message counts as a repeated question; a duplicated
-/// order event only sets the same facts again.
+/// order event only sets the same facts again. The session follows the buyer's most recent
+/// order: an order event for another order number starts that order's facts afresh (risk
+/// factors from the chat and the pages stay, as they describe the buyer).
 ///
 /// # Examples
 ///
