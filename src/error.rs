@@ -97,6 +97,16 @@ pub enum Error {
         /// The limit.
         limit: usize,
     },
+    /// A setting given through code (not a file) is out of range.
+    #[error("`{setting}` = {value} is invalid; expected {expected}")]
+    InvalidSetting {
+        /// The setter, e.g. `IntentTrainer::learning_rate`.
+        setting: String,
+        /// The value given.
+        value: String,
+        /// What is allowed.
+        expected: String,
+    },
     /// A label (id, size, order number) is longer than 32 bytes.
     #[error("`{value}` is longer than 32 bytes; use a shorter id")]
     LabelTooLong {

@@ -152,21 +152,21 @@ impl IntentTrainer {
         self
     }
 
-    /// Passes over the data for logistic regression (default 20).
+    /// Passes over the data for logistic regression (default 20; 1 to 10,000).
     pub fn epochs(&mut self, n: u32) -> &mut Self {
-        self.epochs = n.max(1);
+        self.epochs = n;
         self
     }
 
-    /// L2 penalty per update for logistic regression (default 1e-5).
+    /// L2 penalty per update for logistic regression (default 1e-5; 0 to 1).
     pub fn l2(&mut self, l2: f32) -> &mut Self {
-        self.l2 = l2.max(0.0);
+        self.l2 = l2;
         self
     }
 
-    /// AdaGrad base learning rate for logistic regression (default 0.2).
+    /// AdaGrad base learning rate for logistic regression (default 0.2; above 0, at most 100).
     pub fn learning_rate(&mut self, lr: f32) -> &mut Self {
-        self.learning_rate = lr.max(1e-6);
+        self.learning_rate = lr;
         self
     }
 
@@ -193,9 +193,9 @@ impl IntentTrainer {
         self
     }
 
-    /// Additive smoothing of complement naive Bayes (default 0.3).
+    /// Additive smoothing of complement naive Bayes (default 0.3; above 0, at most 1,000).
     pub fn alpha(&mut self, a: f32) -> &mut Self {
-        self.alpha = a.max(1e-6);
+        self.alpha = a;
         self
     }
 
@@ -206,15 +206,16 @@ impl IntentTrainer {
     }
 
     /// Folds of the cross-validation that fits the temperature (default 5; below 2 the
-    /// temperature stays 1).
+    /// temperature stays 1; at most 50).
     pub fn calibration_folds(&mut self, k: u32) -> &mut Self {
         self.calibration_folds = k;
         self
     }
 
-    /// Weights smaller than this in magnitude are dropped from the written model (default 0.2).
+    /// Weights smaller than this in magnitude are dropped from the written model (default 0.2;
+    /// 0 keeps every weight).
     pub fn prune(&mut self, p: f32) -> &mut Self {
-        self.prune = p.max(0.0);
+        self.prune = p;
         self
     }
 
@@ -233,6 +234,41 @@ impl IntentTrainer {
         Ok(self)
     }
 
+    /// Every setting in its range, or the first that is not.
+    fn check(&self) -> Result<(), Error> {
+        let bad = |setting: &str, value: String, expected: &str| {
+            Err(Error::InvalidSetting {
+                setting: format!("IntentTrainer::{setting}"),
+                value,
+                expected: expected.into(),
+            })
+        };
+        let finite_in = |x: f32, lo: f32, hi: f32| x.is_finite() && x >= lo && x <= hi;
+        if !(1..=10_000).contains(&self.epochs) {
+            return bad("epochs", self.epochs.to_string(), "1 to 10000");
+        }
+        if !finite_in(self.l2, 0.0, 1.0) {
+            return bad("l2", self.l2.to_string(), "a number from 0 to 1");
+        }
+        if !(finite_in(self.learning_rate, 0.0, 100.0) && self.learning_rate > 0.0) {
+            return bad(
+                "learning_rate",
+                self.learning_rate.to_string(),
+                "a number above 0, at most 100",
+            );
+        }
+        if !(finite_in(self.alpha, 0.0, 1000.0) && self.alpha > 0.0) {
+            return bad("alpha", self.alpha.to_string(), "a number above 0, at most 1000");
+        }
+        if !finite_in(self.prune, 0.0, f32::MAX) {
+            return bad("prune", self.prune.to_string(), "a finite number of at least 0");
+        }
+        if self.calibration_folds > 50 {
+            return bad("calibration_folds", self.calibration_folds.to_string(), "0 to 50");
+        }
+        Ok(())
+    }
+
     fn prep(&self) -> Result<Arc<Prep>, Error> {
         if let Some(p) = self.prep.get() {
             return Ok(p.clone());
@@ -245,9 +281,9 @@ impl IntentTrainer {
     ///
     /// # Errors
     ///
-    /// [`Error::Parse`] when there are no examples, fewer than two labels, or a label that is
-    /// empty, too long or holds a tab, newline or `:`-free garbage the model format cannot
-    /// carry.
+    /// [`Error::Parse`] when there are no examples, fewer than two labels, or a label the model
+    /// format cannot carry (empty, with a tab, newline or outer spaces, or starting with `@` or
+    /// `#`); [`Error::InvalidSetting`] for a setting out of its documented range.
     pub fn train(&self, examples: &[(&str, &str)]) -> Result<IntentModel, Error> {
         let w: Vec<(&str, &str, f32)> = examples.iter().map(|&(l, t)| (l, t, 1.0)).collect();
         self.train_weighted(&w)
@@ -258,9 +294,11 @@ impl IntentTrainer {
     ///
     /// # Errors
     ///
-    /// As [`IntentTrainer::train`]; also a weight that is negative or not finite.
+    /// As [`IntentTrainer::train`]; also a weight that is negative or not finite, and
+    /// [`Error::InvalidSetting`] for a setting out of its documented range.
     pub fn train_weighted(&self, examples: &[(&str, &str, f32)]) -> Result<IntentModel, Error> {
         const WHERE: &str = "IntentTrainer::train";
+        self.check()?;
         let prep = self.prep()?;
         let mut labels: Vec<String> = Vec::new();
         let mut label_ix: HashMap<&str, u16> = HashMap::new();
@@ -977,6 +1015,30 @@ mod tests {
         for text in ["", "😡😡😡", &long, "\u{0}\t\n"] {
             let d = s.on_event(&Event::buyer_says(0, text));
             assert!(d.intent().is_none_or(|i| (0.0..=1.0).contains(&i.confidence)));
+        }
+    }
+
+    #[test]
+    fn settings_out_of_range_are_refused() {
+        let ex = [("a", "我要退款"), ("b", "在吗")];
+        type Set = fn(&mut IntentTrainer) -> &mut IntentTrainer;
+        let cases: &[(Set, &str)] = &[
+            (|t| t.learning_rate(f32::NAN), "IntentTrainer::learning_rate"),
+            (|t| t.learning_rate(f32::INFINITY), "IntentTrainer::learning_rate"),
+            (|t| t.learning_rate(0.0), "IntentTrainer::learning_rate"),
+            (|t| t.l2(-1.0), "IntentTrainer::l2"),
+            (|t| t.epochs(0), "IntentTrainer::epochs"),
+            (|t| t.epochs(u32::MAX), "IntentTrainer::epochs"),
+            (|t| t.alpha(-1.0), "IntentTrainer::alpha"),
+            (|t| t.prune(f32::NAN), "IntentTrainer::prune"),
+            (|t| t.calibration_folds(1000), "IntentTrainer::calibration_folds"),
+        ];
+        for (set, name) in cases {
+            let mut t = IntentTrainer::new();
+            set(&mut t);
+            let e = t.train(&ex).unwrap_err();
+            assert!(matches!(e, Error::InvalidSetting { .. }), "{name}: {e:?}");
+            assert!(e.to_string().contains(name), "{e}");
         }
     }
 }
