@@ -350,7 +350,9 @@ impl EngineBuilder {
         };
 
         let tokenizer = Tokenizer::build(&srcs(d.user_dict, &self.dicts), &self.words, self.hmm)?;
-        let intent = IntentStage::build(&catalog, &rules, model, intent_params)?;
+        // One normaliser serves the messages and the keywords, which must be spelled alike.
+        let normalizer = Normalizer::new();
+        let intent = IntentStage::build(&catalog, &normalizer, &rules, model, intent_params)?;
         let emotion = EmotionStage::build(&srcs(d.emotion, &self.emotion))?;
         let risk = RiskModel::parse(&srcs(d.risk, &self.risk))?;
         let sizes = SizeCharts::parse(&srcs(d.sizes, &self.sizes))?;
@@ -359,7 +361,7 @@ impl EngineBuilder {
 
         Ok(Engine(Arc::new(Inner {
             catalog,
-            normalizer: Normalizer::new(),
+            normalizer,
             tokenizer,
             intent,
             slots: SlotExtractor::new()?,

@@ -536,13 +536,13 @@ pub(crate) struct IntentStage {
 impl IntentStage {
     pub(crate) fn build(
         catalog: &Catalog,
+        normalizer: &Normalizer,
         rules: &[Source<'_>],
         model: Option<Source<'_>>,
         params: IntentParams,
     ) -> Result<IntentStage, Error> {
         // Keywords must be spelled as the normalised text is (simplified, half-width, lower
         // case, folded runs), so they go through the same normaliser.
-        let normalizer = Normalizer::new();
         let mut norm = String::new();
         let mut patterns: Vec<String> = Vec::new();
         let mut kw: Vec<Vec<RuleTarget>> = Vec::new();
@@ -859,7 +859,13 @@ mod tests {
             "#format intents v1\nrefund_request\tafter_sale\turgent\nhuman_agent\tpre_sale\tnormal\nother\tpre_sale\tnormal\n",
         )])?;
         let params = IntentParams { min_confidence: 0.4, min_margin: 0.05 };
-        let st = IntentStage::build(&cat, &[("rules.tsv", rules)], Some(("m.tsv", model)), params)?;
+        let st = IntentStage::build(
+            &cat,
+            &Normalizer::new(),
+            &[("rules.tsv", rules)],
+            Some(("m.tsv", model)),
+            params,
+        )?;
         Ok((cat, st))
     }
 
