@@ -1,5 +1,6 @@
 //! [`Session`]: one buyer's rolling state; [`Session::on_event`] runs the pipeline.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,9 @@ use crate::pipeline::policy::MessageView;
 
 /// The snapshot format this build writes and reads.
 pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// Actions a session has room for before its decision buffer grows.
+const ACTIONS_RESERVED: usize = 8;
 
 /// One buyer's conversation: recent turns, counters, timers, open order facts, last scores,
 /// cooldowns and tags. Memory is bounded whatever the traffic (a few KiB).
@@ -44,7 +48,12 @@ pub struct Session {
     engine: Engine,
     state: State,
     decision: Decision,
-    scratch: Scratch,
+}
+
+thread_local! {
+    /// Per-message buffers, one set per thread rather than per session: a shop holds many
+    /// idle sessions and runs few at a time. Bounded by the message cap (512 characters).
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// A session's state, for storing it and continuing on any node with [`Engine::restore`].
@@ -61,7 +70,12 @@ pub struct Snapshot {
 
 impl Session {
     pub(crate) fn new(engine: Engine, state: State) -> Session {
-        Session { engine, state, decision: Decision::default(), scratch: Scratch::default() }
+        let mut decision = Decision::default();
+        // Room for the actions of any one event, so that order and behaviour events never
+        // allocate, even on a fresh session (tests/alloc.rs).
+        decision.actions.reserve(ACTIONS_RESERVED);
+        decision.fired.reserve(ACTIONS_RESERVED);
+        Session { engine, state, decision }
     }
 
     /// The engine this session runs on.
@@ -88,7 +102,7 @@ impl Session {
 
         match event {
             Event::Message { from: Speaker::Buyer, text, .. } => {
-                buyer_message(inner, now, text, st, d, &mut self.scratch);
+                SCRATCH.with_borrow_mut(|sc| buyer_message(inner, now, text, st, d, sc));
             }
             Event::Message { from, text, .. } => st.on_message(now, *from, text),
             Event::OrderCreated { order, amount_fen, product, .. } => {
