@@ -336,8 +336,12 @@ impl State {
     pub(crate) fn order_mut(&mut self, id: OrderId) -> &mut OrderFacts {
         let keep = matches!(self.order, Some(o) if o.id == id);
         if !keep {
+            // Size advice given before the first order is advice for that order; a later,
+            // different order needs its own.
+            if self.order.is_some() {
+                self.size_advised = false;
+            }
             self.order = Some(OrderFacts { id, ..OrderFacts::default() });
-            self.size_advised = false;
         }
         // Just set above when absent.
         self.order.get_or_insert_with(OrderFacts::default)
