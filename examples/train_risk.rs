@@ -159,12 +159,43 @@ fn run() -> Result<bool, String> {
     }
 
     let report = weights.evaluate(&eval.examples);
+    let prior = default_weights().evaluate(&eval.examples);
+    println!(
+        "default prior weights (data/risk_model.tsv) on the eval log: auc={:.4} logloss={:.4} max_decile_gap={:.4}",
+        prior.auc,
+        prior.log_loss,
+        prior.max_calibration_gap()
+    );
     if let Some(path) = &a.truth {
         truth_report(path, &eval, &report)?;
     }
     println!("eval max_decile_gap={:.4}", report.max_calibration_gap());
     println!("{report}");
     Ok(ok_train && ok_eval)
+}
+
+/// The default engine's hand-set prior weights, for comparison.
+fn default_weights() -> RiskWeights {
+    let mut w = RiskWeights {
+        bias: 0.0,
+        weights: [0.0; Factor::COUNT],
+        n: 0,
+        positives: 0,
+        iterations: 0,
+        l2: 0.0,
+    };
+    for line in include_str!("../data/risk_model.tsv").lines().filter(|l| !l.starts_with('#')) {
+        let mut c = line.split('\t');
+        let (Some(name), Some(Ok(v))) = (c.next(), c.next().map(str::parse::<f32>)) else {
+            continue;
+        };
+        match Factor::from_name(name) {
+            Some(f) => w.weights[f.index()] = v,
+            None if name == "bias" => w.bias = v,
+            None => {}
+        }
+    }
+    w
 }
 
 /// Out-of-fold predictions of a K-fold split in log order (buyer k goes to fold k mod K).

@@ -215,7 +215,7 @@ pub fn simulate(shop: &Shop, buyers: usize, seed: u64) -> Sim {
         }
         truth.push(t);
     }
-    lines.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    lines.sort_by_key(|l| (l.0, l.1, l.2));
     let mut jsonl = String::with_capacity(lines.iter().map(|l| l.3.len() + 1).sum());
     for l in &lines {
         jsonl.push_str(&l.3);

@@ -51,6 +51,9 @@
 //! # Ok::<(), kefu::Error>(())
 //! ```
 
+// Small dense linear algebra reads best with explicit indices.
+#![allow(clippy::needless_range_loop)]
+
 use std::collections::HashMap;
 use std::fmt;
 use std::io::BufRead;
