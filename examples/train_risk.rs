@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example train_risk -- --train A.jsonl --eval B.jsonl [--out FILE]
-//!     [--l2 X] [--folds K] [--truth B_truth.tsv] [--ignore-chat]
+//!     [--l2 X] [--folds K] [--horizon-ms H] [--truth B_truth.tsv] [--ignore-chat]
 //! ```
 //!
 //! Both logs are JSON lines in the wire format `replay` reads, one session per `buyer`. The
@@ -18,7 +18,9 @@
 //! model's own AUC and calibration on the same buyers; `--ignore-chat` leaves out every factor
 //! that comes from what buyers say, to show what the text is worth. `--out` writes the weights
 //! as a `risk_model v1` file that `Engine::builder().risk_weights(..)` loads. The last line is
-//! `auc=… logloss=… n=…` on the evaluation log.
+//! `auc=… logloss=… n=…` on the evaluation log. `--horizon-ms H` freezes each buyer's features
+//! H ms after their payment (for full shop histories in which buyers who keep their order go on
+//! producing events long after the refunders stopped; see `RiskData::read_with_horizon`).
 
 use std::collections::HashMap;
 use std::io::BufReader;
@@ -58,6 +60,7 @@ struct Args {
     truth: Option<String>,
     l2: f64,
     folds: usize,
+    horizon_ms: Option<u64>,
     ignore_chat: bool,
 }
 
@@ -69,6 +72,7 @@ fn args() -> Result<Args, String> {
         truth: None,
         l2: 1.0,
         folds: 5,
+        horizon_ms: None,
         ignore_chat: false,
     };
     let mut it = std::env::args().skip(1);
@@ -81,6 +85,9 @@ fn args() -> Result<Args, String> {
             "--truth" => a.truth = Some(value()?),
             "--l2" => a.l2 = value()?.parse().map_err(|e| format!("--l2: {e}"))?,
             "--folds" => a.folds = value()?.parse().map_err(|e| format!("--folds: {e}"))?,
+            "--horizon-ms" => {
+                a.horizon_ms = Some(value()?.parse().map_err(|e| format!("--horizon-ms: {e}"))?)
+            }
             "--ignore-chat" => a.ignore_chat = true,
             _ => return Err(format!("unknown argument `{k}`; see examples/train_risk.rs")),
         }
@@ -91,14 +98,14 @@ fn args() -> Result<Args, String> {
     Ok(a)
 }
 
-fn read(engine: &Engine, path: &str, ignore_chat: bool) -> Result<(RiskData, bool), String> {
+fn read(engine: &Engine, path: &str, a: &Args) -> Result<(RiskData, bool), String> {
     let f = std::fs::File::open(path).map_err(|e| format!("cannot open {path}: {e}"))?;
     let start = Instant::now();
-    let mut data = RiskData::read(engine, BufReader::new(f));
+    let mut data = RiskData::read_with_horizon(engine, BufReader::new(f), a.horizon_ms);
     for e in &data.errors {
         eprintln!("{path}: {e}");
     }
-    if ignore_chat {
+    if a.ignore_chat {
         for ex in &mut data.examples {
             for f in CHAT {
                 ex.features[f.index()] = 0.0;
@@ -121,8 +128,8 @@ fn read(engine: &Engine, path: &str, ignore_chat: bool) -> Result<(RiskData, boo
 fn run() -> Result<bool, String> {
     let a = args()?;
     let engine = Engine::new().map_err(|e| e.to_string())?;
-    let (train, ok_train) = read(&engine, &a.train, a.ignore_chat)?;
-    let (eval, ok_eval) = read(&engine, &a.eval, a.ignore_chat)?;
+    let (train, ok_train) = read(&engine, &a.train, &a)?;
+    let (eval, ok_eval) = read(&engine, &a.eval, &a)?;
 
     let mut trainer = RiskTrainer::new();
     trainer.l2(a.l2);

@@ -11,6 +11,9 @@
 //! [`EngineBuilder::risk_weights`](crate::EngineBuilder::risk_weights) loads.
 //! [`RiskEvaluation`] reports per-buyer AUC, log-loss and calibration by decile.
 //!
+//! [`RiskData::read_with_horizon`] freezes the features a fixed time after payment, for full
+//! shop histories in which buyers who keep their order go on producing events.
+//!
 //! Events are taken in file order, so a log should be sorted by time (or grouped by buyer with
 //! each buyer's events in time order). A buyer whose first event is the refund request has no
 //! features before it and is left out (counted in [`RiskData::no_history`]).
@@ -104,6 +107,8 @@ pub struct RiskData {
     pub events: u64,
     /// Buyers left out because a refund request was their first event.
     pub no_history: usize,
+    /// The horizon after payment the features were frozen at, if any.
+    pub horizon_ms: Option<u64>,
 }
 
 /// Per-buyer reading state.
@@ -111,6 +116,7 @@ struct Buyer {
     session: Option<Session>,
     features: Option<[f32; D]>,
     refunded: bool,
+    paid_at_ms: Option<u64>,
 }
 
 impl RiskData {
@@ -118,7 +124,23 @@ impl RiskData {
     /// per `buyer`). Bad lines (invalid UTF-8 or JSON, unknown event types) are recorded in
     /// [`errors`](RiskData::errors) and skipped; a read error stops reading and is recorded too.
     pub fn read(engine: &Engine, input: impl BufRead) -> RiskData {
-        let mut data = RiskData::default();
+        RiskData::read_with_horizon(engine, input, None)
+    }
+
+    /// [`RiskData::read`], with the features frozen `horizon_ms` after each buyer's first
+    /// payment: later events are not fed (a later refund request still labels the buyer).
+    ///
+    /// In a shop's full history, buyers who keep their order go on producing events (shipping,
+    /// delivery, ratings) long after those who asked for a refund stopped, so "features at the
+    /// last event" would see them later, and the time factors would learn that lateness itself
+    /// means no refund. A horizon (say 2 hours, the early window) compares every buyer at the
+    /// same point: what they did in the first `horizon_ms` after paying.
+    pub fn read_with_horizon(
+        engine: &Engine,
+        input: impl BufRead,
+        horizon_ms: Option<u64>,
+    ) -> RiskData {
+        let mut data = RiskData { horizon_ms, ..RiskData::default() };
         let mut buyers: HashMap<String, usize> = HashMap::new();
         let mut state: Vec<(String, Buyer)> = Vec::new();
         for (i, line) in input.split(b'\n').enumerate() {
@@ -149,6 +171,7 @@ impl RiskData {
                                 session: Some(engine.session()),
                                 features: None,
                                 refunded: false,
+                                paid_at_ms: None,
                             };
                             state.push((name.to_owned(), b));
                             state.len() - 1
@@ -179,6 +202,14 @@ impl RiskData {
             // Nothing after the request counts: free the session now.
             b.session = None;
             return;
+        }
+        if let (Some(h), Some(paid)) = (self.horizon_ms, b.paid_at_ms)
+            && event.at_ms() > paid.saturating_add(h)
+        {
+            return;
+        }
+        if let Event::OrderPaid { at_ms, .. } = event {
+            b.paid_at_ms.get_or_insert(*at_ms);
         }
         if let Some(s) = b.session.as_mut() {
             s.on_event(event);
@@ -660,5 +691,31 @@ mod tests {
         assert_eq!(d.examples[0].features[Factor::ReturnPolicyOpened.index()], 0.0, "after");
         assert_eq!(d.no_history, 1);
         assert_eq!(d.events, 1);
+    }
+
+    #[cfg(feature = "default-data")]
+    #[test]
+    fn a_horizon_freezes_features_but_keeps_later_labels() {
+        let engine = Engine::new().unwrap();
+        let h = 7_200_000;
+        let log = format!(
+            "{{\"type\":\"order_paid\",\"buyer\":\"a\",\"at_ms\":1000,\"order\":\"1\",\"amount_fen\":100}}\n\
+             {{\"type\":\"page_view\",\"buyer\":\"a\",\"at_ms\":60000,\"page\":\"return_policy\"}}\n\
+             {{\"type\":\"logistics_stalled\",\"buyer\":\"a\",\"at_ms\":{},\"hours\":48}}\n\
+             {{\"type\":\"refund_requested\",\"buyer\":\"a\",\"at_ms\":{},\"order\":\"1\"}}\n",
+            h * 20,
+            h * 30
+        );
+        let all = RiskData::read(&engine, log.as_bytes());
+        let cut = RiskData::read_with_horizon(&engine, log.as_bytes(), Some(h));
+        let stalled = Factor::LogisticsStalled.index();
+        let early = Factor::EarlyWindow.index();
+        assert_eq!(all.examples[0].features[stalled], 1.0);
+        assert_eq!(all.examples[0].features[early], 0.0);
+        assert_eq!(cut.examples[0].features[stalled], 0.0, "after the horizon");
+        assert_eq!(cut.examples[0].features[early], 1.0, "as at the last event inside it");
+        assert_eq!(cut.examples[0].features[Factor::ReturnPolicyOpened.index()], 1.0);
+        assert!(cut.examples[0].refunded, "the refund after the horizon still labels");
+        assert_eq!((all.events, cut.events), (3, 2));
     }
 }
