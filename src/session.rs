@@ -187,6 +187,12 @@ impl Session {
         d
     }
 
+    /// The risk features after the last event (what [`Decision::risk`] was scored on), for
+    /// the risk trainer.
+    pub(crate) fn risk_features(&self) -> [f32; Factor::COUNT] {
+        self.state.features(self.state.last_at_ms, &self.engine.0.policy.params)
+    }
+
     /// The session's state for storage; restore it with [`Engine::restore`]. Kept chat turns
     /// are masked.
     pub fn snapshot(&self) -> Snapshot {

@@ -2,5 +2,6 @@
 mod builder;
 mod conversations;
 mod properties;
+mod risk;
 mod samples;
 mod state;

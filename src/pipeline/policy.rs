@@ -338,6 +338,9 @@ impl Known {
         {
             bump(&mut c.shipping);
         }
+        if Self::is(id, self.urge_shipping) {
+            bump(&mut c.urged);
+        }
     }
 }
 
@@ -537,7 +540,11 @@ impl Policy {
         s.last_risk = risk.probability;
         s.peak_risk = s.peak_risk.max(risk.probability);
         let Some(order) = s.order.as_mut() else { return };
-        if !order.at_stake() || order.retains >= p.retain_budget_per_order {
+        if !order.at_stake() {
+            return;
+        }
+        order.peak_risk = order.peak_risk.max(risk.probability);
+        if order.retains >= p.retain_budget_per_order {
             return;
         }
         let in_window =
@@ -554,8 +561,7 @@ impl Policy {
         }
         order.retains += 1;
         s.last_retain_ms = Some(now);
-        let offer =
-            offer_for(risk, p.retain_min_factor, s.counts.defect > 0, s.counts.shipping > 0);
+        let offer = offer_for(risk, p.retain_min_factor, s.counts.defect > 0, s.counts.urged > 0);
         let rule = match trigger {
             RetainTrigger::ReturnPolicyRepeat => "retain.return_policy_repeat",
             RetainTrigger::RiskThreshold => "retain.risk_threshold",
@@ -563,15 +569,17 @@ impl Policy {
         d.push(rule, Action::Retain { offer, trigger });
     }
 
-    /// Follow-ups after an order ended well, and after a happy rating.
+    /// Follow-ups, `follow_up_delay_ms` (7 days) after the event that calls this: a care
+    /// message once a risky order (its peak risk while at stake reached `follow_up_risk`) has
+    /// ended without refund — delivered, no refund open or made, not cancelled — and a
+    /// repurchase offer after a happy rating. Each at most once.
     pub(crate) fn follow_up(&self, now: u64, kind: FollowUpKind, s: &mut State, d: &mut Decision) {
         let p = &self.params;
         let at_ms = now.saturating_add(p.follow_up_delay_ms);
         match kind {
             FollowUpKind::Care => {
-                let risky = s.peak_risk >= p.follow_up_risk;
                 let Some(o) = s.order.as_mut() else { return };
-                if risky && !o.follow_up_care && !o.refunded {
+                if o.peak_risk >= p.follow_up_risk && o.ended_kept() && !o.follow_up_care {
                     o.follow_up_care = true;
                     d.push("follow_up.care", Action::FollowUp { at_ms, kind });
                 }
@@ -587,10 +595,11 @@ impl Policy {
 }
 
 /// The offer follows the strongest actionable risk factor: a size question gets size help, a
-/// doubt about effect or a defect report gets proof, slowness gets a shipping promise;
-/// otherwise a coupon (or a shipping promise when the buyer has talked about shipping). A
-/// complaint alone is not answered with proof: it may be about anything.
-fn offer_for(risk: &Risk, min: f32, defect: bool, shipping_talk: bool) -> Offer {
+/// doubt about effect or a defect report gets proof, slow answers, a stalled parcel or urging
+/// get a shipping promise; otherwise a coupon (or a shipping promise when the buyer has urged
+/// shipping, however weakly that weighs). A complaint alone is not answered with proof: it may
+/// be about anything.
+fn offer_for(risk: &Risk, min: f32, defect: bool, urged: bool) -> Offer {
     for (f, c) in risk.top_factors(Factor::COUNT) {
         if c < min {
             break;
@@ -599,11 +608,13 @@ fn offer_for(risk: &Risk, min: f32, defect: bool, shipping_talk: bool) -> Offer 
             Factor::SizeUncertain => return Offer::SizeHelp,
             Factor::EffectDoubt => return Offer::QualityProof,
             Factor::QualityComplaint if defect => return Offer::QualityProof,
-            Factor::SlowResponse | Factor::LogisticsStalled => return Offer::ShippingPromise,
+            Factor::SlowResponse | Factor::LogisticsStalled | Factor::UrgedShipping => {
+                return Offer::ShippingPromise;
+            }
             _ => {}
         }
     }
-    if shipping_talk { Offer::ShippingPromise } else { Offer::Coupon }
+    if urged { Offer::ShippingPromise } else { Offer::Coupon }
 }
 
 #[cfg(test)]
@@ -659,5 +670,9 @@ mod tests {
             "a complaint about a late parcel"
         );
         assert_eq!(offer_for(&c, 0.3, true, false), Offer::QualityProof, "a defect report");
+        let mut u = Risk::default();
+        u.contributions[Factor::UrgedShipping.index()] = 0.5;
+        u.contributions[Factor::GoldenWindow.index()] = 0.35;
+        assert_eq!(offer_for(&u, 0.3, false, true), Offer::ShippingPromise, "urging");
     }
 }
