@@ -25,7 +25,6 @@
 //! (`neutral_base`); `scores` are the evidence normalised together with that neutral mass, so
 //! a weak cue moves `valence` without changing the label. Nothing allocates per call.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use aho_corasick::AhoCorasick;
@@ -331,8 +330,8 @@ impl Model {
             quantum: 1.0,
             fast: false,
         };
-        let mut rows: Vec<(u64, [f32; CLASSES])> = Vec::new();
-        let mut lines: HashMap<u64, usize> = HashMap::new();
+        // (feature hash, weights, line)
+        let mut rows: Vec<(u64, [f32; CLASSES], usize)> = Vec::new();
         let mut classes: Vec<usize> = Vec::new();
         let mut seen_classes = false;
         let mut seen_features = false;
@@ -386,25 +385,20 @@ impl Model {
                             r.error("a feature line before `@classes`; list the classes first")
                         );
                     }
-                    let vals: Vec<&str> = cols.collect();
-                    if vals.len() != classes.len() {
+                    let mut row = [0.0f32; CLASSES];
+                    let mut given = 0usize;
+                    for v in cols {
+                        if let Some(&k) = classes.get(given) {
+                            // Most weights of a pruned model are 0: skip the float parser.
+                            row[k] = if v == "0" { 0.0 } else { finite(&r, v)? };
+                        }
+                        given += 1;
+                    }
+                    if given != classes.len() {
                         return Err(r.error(format!(
-                            "`{feature}` has {} weights for {} classes",
-                            vals.len(),
+                            "`{feature}` has {given} weights for {} classes",
                             classes.len()
                         )));
-                    }
-                    let mut row = [0.0f32; CLASSES];
-                    for (&k, v) in classes.iter().zip(vals) {
-                        row[k] = finite(&r, v)?;
-                    }
-                    let h = feature_hash("", &[feature], false);
-                    if lines.insert(h, r.line).is_some() {
-                        return Err(Error::Duplicate {
-                            file: r.file.into(),
-                            line: r.line,
-                            id: feature.into(),
-                        });
                     }
                     if rows.len() >= MAX_MODEL_FEATURES {
                         return Err(Error::TooLarge {
@@ -413,32 +407,43 @@ impl Model {
                             limit: MAX_MODEL_FEATURES,
                         });
                     }
-                    rows.push((h, row));
+                    rows.push((feature_hash("", &[feature], false), row, r.line));
                 }
             }
         }
         if !seen_features {
             return Err(Error::parse(src.0, 1, "no `@features` line; re-export the model"));
         }
-        m.fill(&rows);
+        if let Some(line) = m.fill(&rows) {
+            let feature = src.1.lines().nth(line - 1).and_then(|l| l.split('\t').next());
+            return Err(Error::Duplicate {
+                file: src.0.into(),
+                line,
+                id: feature.unwrap_or("").into(),
+            });
+        }
         m.fast = !m.spec.bounds && !m.spec.word_bigrams && m.spec.char_max <= 2;
         Ok(m)
     }
 
-    /// Builds the table (load factor at most 1/2, linear probing) from `(hash, weights)` rows.
-    fn fill(&mut self, rows: &[(u64, [f32; CLASSES])]) {
+    /// Builds the table (load factor at most 1/2, linear probing) from `(hash, weights, line)`
+    /// rows; returns the line of a feature listed twice, if any.
+    fn fill(&mut self, rows: &[(u64, [f32; CLASSES], usize)]) -> Option<usize> {
         let peak = rows.iter().flat_map(|r| r.1).fold(0.0f32, |a, w| a.max(w.abs()));
         self.quantum = if peak > 0.0 { peak / f32::from(i16::MAX) } else { 1.0 };
         let size = (rows.len() * 2).max(2).next_power_of_two();
         self.slots = vec![Slot::default(); size];
         self.mask = size - 1;
-        for &(h, w) in rows {
+        for &(h, w, line) in rows {
             let key = slot_key(h);
             let mut i = (h as usize) & self.mask;
             // Two different features whose hashes share the upper half and the slot would
-            // merge; with 32-bit keys and a table this sparse that is one in billions.
+            // read as one; with 32-bit keys and a table this sparse that is one in billions.
             while self.slots[i].key != 0 && self.slots[i].key != key {
                 i = (i + 1) & self.mask;
+            }
+            if self.slots[i].key == key {
+                return Some(line);
             }
             let slot = &mut self.slots[i];
             slot.key = key;
@@ -446,6 +451,7 @@ impl Model {
                 *q = (x / self.quantum).round().clamp(-32767.0, 32767.0) as i16;
             }
         }
+        None
     }
 
     /// Adds the weights of the features `hashes` to `acc`.
