@@ -1,4 +1,6 @@
-//! Stage 4: emotion — lexicon with negation, degree, contrast, punctuation and emoji.
+//! Stage 4: emotion — lexicon with negation, degree, contrast, punctuation and emoji, fused
+//! with a learned linear model (`data/emotion_model.tsv`, see `EmotionStage::fused` and
+//! `data/README.md`).
 //!
 //! One aho-corasick automaton (leftmost-longest, so `不错` wins over the negator `不` and
 //! `会不会` over `不会`) holds every lexicon word and modifier of `data/emotion.tsv`. One scan
@@ -21,9 +23,13 @@
 //! - `!`, runs of `?` and folded repeats raise intensity and push an already negative message
 //!   towards anger; a repeated word (`人工人工人工`) is impatience.
 //!
-//! The label is the emotion with the largest score when it beats a constant neutral score
-//! (`neutral_base`); `scores` are the evidence normalised together with that neutral mass, so
-//! a weak cue moves `valence` without changing the label. Nothing allocates per call.
+//! Without a learned model, the label is the emotion with the largest score when it beats a
+//! constant neutral score (`neutral_base`); `scores` are the evidence normalised together with
+//! that neutral mass, so a weak cue moves `valence` without changing the label. With one (the
+//! default), a second pass hashes the message's words and character 1-2-grams and looks them up
+//! in a compact table; the lexicon evidence and the model's log-odds are fused with the
+//! weights of the `param` records (chosen by cross-validation on train splits). Nothing
+//! allocates per call.
 
 use std::ops::Range;
 
