@@ -22,6 +22,10 @@ pub(crate) struct PolicyParams {
     pub suggest_min_confidence: f32,
     pub anger_hand_off_intensity: f32,
     pub anger_urgent_intensity: f32,
+    pub anger_calm_hand_off_intensity: f32,
+    pub calm_history_turns: u8,
+    pub escalation_min_intensity: f32,
+    pub escalation_min_rise: f32,
     pub unresolved_turns: u16,
     pub hand_off_cooldown_ms: u64,
     pub high_value_fen: u64,
@@ -108,6 +112,10 @@ impl PolicyParams {
             suggest_min_confidence: 0.0,
             anger_hand_off_intensity: 0.0,
             anger_urgent_intensity: 0.0,
+            anger_calm_hand_off_intensity: 0.0,
+            calm_history_turns: 0,
+            escalation_min_intensity: 0.0,
+            escalation_min_rise: 0.0,
             unresolved_turns: 0,
             hand_off_cooldown_ms: 0,
             high_value_fen: 0,
@@ -147,6 +155,10 @@ const KEYS: &[(&str, f64, f64, Setter)] = &[
     ("suggest_min_confidence", 0.0, 1.0, |p, v| p.suggest_min_confidence = v as f32),
     ("anger_hand_off_intensity", 0.0, 1.0, |p, v| p.anger_hand_off_intensity = v as f32),
     ("anger_urgent_intensity", 0.0, 1.0, |p, v| p.anger_urgent_intensity = v as f32),
+    ("anger_calm_hand_off_intensity", 0.0, 1.0, |p, v| p.anger_calm_hand_off_intensity = v as f32),
+    ("calm_history_turns", 0.0, 7.0, |p, v| p.calm_history_turns = v as u8),
+    ("escalation_min_intensity", 0.0, 1.0, |p, v| p.escalation_min_intensity = v as f32),
+    ("escalation_min_rise", 0.0, 1.0, |p, v| p.escalation_min_rise = v as f32),
     ("unresolved_turns", 1.0, 100.0, |p, v| p.unresolved_turns = v as u16),
     ("hand_off_cooldown_ms", 0.0, DAY_MS, |p, v| p.hand_off_cooldown_ms = v as u64),
     ("high_value_fen", 0.0, MAX_FEN, |p, v| p.high_value_fen = v as u64),
@@ -170,6 +182,30 @@ const KEYS: &[(&str, f64, f64, Setter)] = &[
     ("vip_fen", 0.0, MAX_FEN, |p, v| p.vip_fen = v as u64),
     ("repurchase_min_stars", 1.0, 5.0, |p, v| p.repurchase_min_stars = v as u8),
 ];
+
+/// Reads the emotion trajectory (whose last point is the current message): whether the
+/// buyer was calm before it (none of the `calm_history_turns` earlier buyer turns negative at
+/// `escalation_min_intensity`; a first message counts as calm), and whether the conversation
+/// is escalating (this turn and the one before are both negative at `escalation_min_intensity`
+/// and this one is angrier: intensity up by `escalation_min_rise`, or the same intensity
+/// turned into anger).
+fn emotion_history(s: &State, m: &MessageView, p: &PolicyParams) -> (bool, bool) {
+    let negative = |e: Emotion, i: f32| e.is_negative() && i >= p.escalation_min_intensity;
+    let mut earlier = s.trajectory.iter().rev().skip(1);
+    let calm = earlier
+        .clone()
+        .take(usize::from(p.calm_history_turns))
+        .all(|x| !negative(x.label, x.intensity));
+    let escalating = negative(m.emotion, m.intensity)
+        && earlier.next().is_some_and(|prev| {
+            negative(prev.label, prev.intensity)
+                && (m.intensity >= prev.intensity + p.escalation_min_rise
+                    || (m.emotion == Emotion::Anger
+                        && prev.label != Emotion::Anger
+                        && m.intensity >= prev.intensity))
+        });
+    (calm, escalating)
+}
 
 /// One size of a size chart: the size fits buyers up to these height and weight bounds.
 #[derive(Debug, Clone, PartialEq)]
@@ -433,13 +469,23 @@ impl Policy {
         if Known::is(m.intent, k.complaint) {
             consider(HandOffReason::Complaint, Priority::Urgent, "hand_off.complaint");
         }
-        if m.emotion == Emotion::Anger && m.intensity >= p.anger_hand_off_intensity {
+        // Anger over the conversation: the trajectory's last point is this message.
+        let (calm, escalating) = emotion_history(s, m, p);
+        let anger_threshold = if calm {
+            p.anger_calm_hand_off_intensity.max(p.anger_hand_off_intensity)
+        } else {
+            p.anger_hand_off_intensity
+        };
+        if m.emotion == Emotion::Anger && m.intensity >= anger_threshold {
             let pr = if m.intensity >= p.anger_urgent_intensity {
                 Priority::Urgent
             } else {
                 Priority::High
             };
             consider(HandOffReason::Anger, pr, "hand_off.anger");
+        }
+        if escalating {
+            consider(HandOffReason::Anger, Priority::High, "hand_off.escalation");
         }
         if Known::is(m.intent, k.human_agent) {
             let pr = if m.emotion.is_negative() { Priority::High } else { Priority::Normal };
