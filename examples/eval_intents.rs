@@ -10,7 +10,9 @@
 //! Each text runs as a buyer message in a fresh session of `Engine::new()` (public API only).
 //! Prints per-intent precision, recall and F1 and the most frequent confusions. Bad lines are
 //! reported on stderr with their line number and skipped; the exit code is 1 if any line was
-//! bad. The last line is `accuracy=… macro_f1=… n=…`.
+//! bad. The line before the last gives the expected calibration error (ECE, 10 equal-width
+//! bins) of the returned intent's confidence (`ece`) and of the most probable intent's
+//! probability (`ece_top`). The last line is `accuracy=… macro_f1=… n=…`.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -20,7 +22,7 @@ use kefu::{Engine, Event};
 
 #[path = "common/labeled.rs"]
 mod labeled;
-use labeled::{read_map, read_numbered};
+use labeled::{ece, read_map, read_numbered};
 
 const USAGE: &str = "usage: eval_intents FILE.tsv [--map MAP.tsv]";
 
@@ -43,6 +45,10 @@ fn run() -> Result<bool, String> {
     let engine = Engine::new().map_err(|e| e.to_string())?;
     let mut gold: Vec<String> = Vec::new();
     let mut pred: Vec<String> = Vec::new();
+    // (confidence, correct) of the returned intent, and of the most probable intent before
+    // the `other` fallback, for the calibration figures.
+    let mut calib: Vec<(f32, bool)> = Vec::new();
+    let mut calib_top: Vec<(f32, bool)> = Vec::new();
     let started = Instant::now();
     for (n, label, t) in &rows {
         if engine.intent_id(label).is_none() {
@@ -52,7 +58,18 @@ fn run() -> Result<bool, String> {
         }
         let mut s = engine.session();
         let d = s.on_event(&Event::buyer_says(0, t.as_str()));
-        pred.push(d.intent().map_or_else(|| "other".to_owned(), |x| x.id.to_string()));
+        let p = d.intent().map_or_else(|| "other".to_owned(), |x| x.id.to_string());
+        if let Some(i) = d.intent() {
+            calib.push((i.confidence, p == *label));
+            // On a fallback, the most probable intent is the first alternative (when it beats
+            // `other` itself).
+            let top = match i.alternatives.first() {
+                Some((id, q)) if *q > i.confidence => (*q, id.as_str() == label),
+                _ => (i.confidence, p == *label),
+            };
+            calib_top.push(top);
+        }
+        pred.push(p);
         gold.push(label.to_owned());
     }
     let elapsed = started.elapsed();
@@ -65,7 +82,18 @@ fn run() -> Result<bool, String> {
         );
     }
     let ev = Evaluation::new(gold.iter().map(String::as_str).zip(pred.iter().map(String::as_str)));
-    println!("{ev}");
+    let (body, summary) = {
+        let s = ev.to_string();
+        let cut = s.rfind('\n').map_or(0, |i| i + 1);
+        (s[..cut].to_owned(), s[cut..].to_owned())
+    };
+    print!("{body}");
+    println!(
+        "calibration (10 equal-width bins): ece={:.4} (returned intent, after the `other` fallback) ece_top={:.4} (most probable intent)",
+        ece(&calib),
+        ece(&calib_top)
+    );
+    println!("{summary}");
     Ok(bad == 0)
 }
 

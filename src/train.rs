@@ -43,7 +43,9 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use crate::error::Error;
-use crate::pipeline::intent::{FeatureSpec, LinearModel, MODEL_FORMAT, feature_string};
+use crate::pipeline::intent::{
+    FeatureSpec, LinearModel, MODEL_FORMAT, RULE_PREFIX, RuleMatcher, feature_string, rule_value,
+};
 use crate::pipeline::normalize::Normalizer;
 use crate::pipeline::tokenize::Tokenizer;
 
@@ -117,6 +119,7 @@ pub struct IntentTrainer {
     min_count: u32,
     idf: bool,
     features: FeatureSpec,
+    rules: Vec<(String, String)>,
     prep: OnceLock<Arc<Prep>>,
 }
 
@@ -135,6 +138,7 @@ impl Default for IntentTrainer {
             min_count: 2,
             idf: false,
             features: FeatureSpec::default(),
+            rules: Vec::new(),
             prep: OnceLock::new(),
         }
     }
@@ -232,6 +236,33 @@ impl IntentTrainer {
         self.features =
             FeatureSpec::parse(spec).map_err(|m| Error::parse("IntentTrainer::features", 1, m))?;
         Ok(self)
+    }
+
+    /// Adds a `rules v1` text whose rules become evidence the model learns to weigh.
+    ///
+    /// Each rule that matches a message adds its weight to the rule feature `r:INTENT` of its
+    /// intent (value `clamp(sum, -10, 10) / 5`, not scaled by the message length), and the
+    /// model learns how much every intent's rule evidence speaks for each label, jointly with
+    /// the n-gram weights; the temperature is then fitted on the fused scores, so the engine's
+    /// rule + model probabilities are calibrated. The model lists the ids of these rules on
+    /// its `@rules` line: an engine adds the learned weights for them, and the plain weight
+    /// (log-odds) for any other rule, such as a merchant's keyword added later. Rules for an
+    /// intent that no example carries are ignored. Call it once per file (default: none).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kefu::train::IntentTrainer;
+    /// let rules = "#format rules v1\nr1\tinvoice\tkeyword\t发票\t5\n";
+    /// let m = IntentTrainer::new()
+    ///     .rules("shop_rules.tsv", rules)
+    ///     .train(&[("invoice", "开个发票"), ("other", "你好"), ("invoice", "要专票"), ("other", "哈哈")])?;
+    /// assert!(m.to_tsv().contains("@rules\tr1"));
+    /// # Ok::<(), kefu::Error>(())
+    /// ```
+    pub fn rules(&mut self, file: &str, text: &str) -> &mut Self {
+        self.rules.push((file.into(), text.into()));
+        self
     }
 
     /// Every setting in its range, or the first that is not.
@@ -338,7 +369,25 @@ impl IntentTrainer {
         if labels.len() < 2 {
             return Err(Error::parse(WHERE, 1, "at least two distinct labels are needed"));
         }
-        let data = Encoded::new(&prep, self.features, examples, &label_ix, self.idf);
+        let srcs: Vec<(&str, &str)> =
+            self.rules.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect();
+        let rules = if srcs.is_empty() {
+            None
+        } else {
+            let m = RuleMatcher::build(&prep.normalizer, &srcs, |_, _, intent| {
+                Ok(label_ix.get(intent).copied())
+            })?;
+            Some(Arc::new(m))
+        };
+        let data = Encoded::new(
+            &prep,
+            self.features,
+            rules.as_deref(),
+            examples,
+            &labels,
+            &label_ix,
+            self.idf,
+        );
         let k = labels.len();
         let all: Vec<usize> = (0..data.docs.len()).collect();
 
@@ -366,9 +415,17 @@ impl IntentTrainer {
             }
         };
 
-        let tsv = self.write(&data, &labels, &weights, &bias, temperature, examples.len());
+        let tsv = self.write(
+            &data,
+            &labels,
+            rules.as_deref(),
+            &weights,
+            &bias,
+            temperature,
+            examples.len(),
+        );
         let linear = LinearModel::parse(("IntentTrainer::train", &tsv))?;
-        Ok(IntentModel { tsv, linear, prep })
+        Ok(IntentModel { tsv, linear, prep, rules })
     }
 
     /// Fits dense weights (`features x classes`) and biases on the documents `subset`.
@@ -542,10 +599,12 @@ impl IntentTrainer {
     }
 
     /// The model text: header, then one line per feature with its non-negligible weights.
+    #[allow(clippy::too_many_arguments)]
     fn write(
         &self,
         d: &Encoded,
         labels: &[String],
+        rules: Option<&RuleMatcher<u16>>,
         w: &[f32],
         b: &[f32],
         t: f32,
@@ -579,6 +638,10 @@ impl IntentTrainer {
         );
         let _ = writeln!(out, "@intents\t{}", labels.join("\t"));
         let _ = writeln!(out, "@features\t{}", self.features.to_line());
+        if let Some(r) = rules {
+            let ids: Vec<&str> = r.rules.iter().map(|r| r.id.as_str()).collect();
+            let _ = writeln!(out, "@rules\t{}", ids.join("\t"));
+        }
         let _ = writeln!(out, "@temperature\t{t:.4}");
         let bias: Vec<String> = b.iter().map(|x| fmt_w(*x)).collect();
         let _ = writeln!(out, "@bias\t{}", bias.join("\t"));
@@ -589,8 +652,9 @@ impl IntentTrainer {
         let mut row = vec![0.0f32; k];
         let mut sorted = vec![0.0f32; k];
         for (s, f) in rows {
+            // Rule features stay whatever their count: a missing row would mean "no weight".
             if s.chars().any(|c| c.is_control() || c.is_whitespace())
-                || d.df[f as usize] < self.min_count
+                || (d.df[f as usize] < self.min_count && !s.starts_with(RULE_PREFIX))
             {
                 continue;
             }
@@ -680,13 +744,16 @@ impl Encoded {
     fn new(
         prep: &Prep,
         spec: FeatureSpec,
+        rules: Option<&RuleMatcher<u16>>,
         examples: &[(&str, &str, f32)],
+        labels: &[String],
         label_ix: &HashMap<&str, u16>,
         idf: bool,
     ) -> Encoded {
         let mut vocab: HashMap<String, u32> = HashMap::new();
         let mut docs = Vec::with_capacity(examples.len());
         let (mut norm, mut tokens, mut s) = (String::new(), Vec::new(), String::new());
+        let mut sums = vec![0.0f32; labels.len()];
         for &(l, text, weight) in examples {
             prep.run(text, &mut norm, &mut tokens);
             let mut feats: Vec<(u32, f32)> = Vec::new();
@@ -709,6 +776,18 @@ impl Encoded {
                 match merged.last_mut() {
                     Some(last) if last.0 == f => last.1 += x * scale,
                     _ => merged.push((f, x * scale)),
+                }
+            }
+            if let Some(r) = rules {
+                sums.iter_mut().for_each(|x| *x = 0.0);
+                r.for_each_hit(&norm, |rule| sums[rule.target as usize] += rule.weight);
+                for (c, &sum) in sums.iter().enumerate() {
+                    if sum != 0.0 {
+                        feature_string(RULE_PREFIX, &[&labels[c]], false, &mut s);
+                        let n = vocab.len() as u32;
+                        let f = *vocab.entry(s.clone()).or_insert(n);
+                        merged.push((f, rule_value(sum)));
+                    }
                 }
             }
             docs.push(Doc { feats: merged, label: label_ix[l], weight });
@@ -749,6 +828,7 @@ pub struct IntentModel {
     tsv: String,
     linear: LinearModel,
     prep: Arc<Prep>,
+    rules: Option<Arc<RuleMatcher<u16>>>,
 }
 
 impl IntentModel {
@@ -779,7 +859,12 @@ impl IntentModel {
     pub fn probabilities(&self, text: &str, out: &mut Vec<f32>) {
         let (mut norm, mut tokens, mut rows) = (String::new(), Vec::new(), Vec::new());
         self.prep.run(text, &mut norm, &mut tokens);
-        self.linear.score(&norm, &tokens, out, &mut rows);
+        let mut sums = Vec::new();
+        if let Some(r) = &self.rules {
+            sums.resize(self.linear.len(), 0.0);
+            r.for_each_hit(&norm, |rule| sums[rule.target as usize] += rule.weight);
+        }
+        self.linear.score(&norm, &tokens, &sums, out, &mut rows);
         softmax(out);
     }
 }
