@@ -15,11 +15,12 @@
 //!
 //! - `--map MAP.tsv`: rename the labels of `--train` and `--eval` (`from<TAB>to`; empty `to`
 //!   drops the row); `--extra FILE` (+ `--extra-map MAP.tsv`, `--extra-weight W`, default 0.1)
-//!   adds training rows that are never evaluated on;
+//!   adds training rows that are never evaluated on; `--add FILE` (repeatable) adds rows of
+//!   weight 1 (labels renamed by `--map`) that are never evaluated on either;
 //! - `--rules RULES.tsv` (repeatable): rules whose evidence the model learns to weigh jointly
 //!   with the n-grams (`kefu::train::IntentTrainer::rules`); the default model uses
 //!   `data/rules.tsv`;
-//! - `--algorithm lr|cnb|ensemble`, `--epochs N`, `--l2 X`, `--lr X`, `--alpha X`, `--seed N`,
+//! - `--algorithm lr|cnb|ensemble|svm`, `--epochs N`, `--l2 X`, `--lr X`, `--alpha X`, `--c X` (SVM cost), `--members lr,svm,cnb` (ensemble members), `--seed N`,
 //!   `--prune X`, `--min-count N`, `--idf`, `--no-average`, `--calibration-folds K`, `--features "w wb c1 c2 c3 bounds sqrt"`: see `kefu::train::IntentTrainer`;
 //! - `--min-confidence X`: with `--engine`, override the policy's `intent_min_confidence`;
 //! - `--engine`: score through a `kefu::Engine` loaded with the model (default rules and
@@ -40,7 +41,7 @@ mod labeled;
 use kefu::{Engine, Event};
 use labeled::{ece, read_map, read_rows};
 
-const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--rules RULES.tsv] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--engine | --no-rules]";
+const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--rules RULES.tsv] [--add FILE] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble|svm] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--engine | --no-rules]";
 
 #[derive(Default)]
 struct Args {
@@ -51,6 +52,7 @@ struct Args {
     extra: Option<String>,
     extra_map: Option<String>,
     extra_weight: f32,
+    add: Vec<String>,
     cv: usize,
     engine: bool,
     no_rules: bool,
@@ -71,6 +73,7 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
             "--extra" => a.extra = Some(val()?),
             "--extra-map" => a.extra_map = Some(val()?),
             "--extra-weight" => a.extra_weight = num(val()?)?,
+            "--add" => a.add.push(val()?),
             "--rules" => {
                 let f = val()?;
                 let text = std::fs::read_to_string(&f).map_err(|e| format!("{f}: {e}"))?;
@@ -101,6 +104,7 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
                     "lr" => Algorithm::LogisticRegression,
                     "cnb" => Algorithm::ComplementNaiveBayes,
                     "ensemble" => Algorithm::Ensemble,
+                    "svm" => Algorithm::LinearSvm,
                     x => return Err(format!("unknown algorithm `{x}`")),
                 });
             }
@@ -112,6 +116,21 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
             }
             "--lr" => {
                 t.learning_rate(num(val()?)?);
+            }
+            "--members" => {
+                let mut m = Vec::new();
+                for x in val()?.split(',') {
+                    m.push(match x {
+                        "lr" => Algorithm::LogisticRegression,
+                        "cnb" => Algorithm::ComplementNaiveBayes,
+                        "svm" => Algorithm::LinearSvm,
+                        x => return Err(format!("unknown ensemble member `{x}`")),
+                    });
+                }
+                t.ensemble(&m);
+            }
+            "--c" => {
+                t.svm_c(num(val()?)?);
             }
             "--alpha" => {
                 t.alpha(num(val()?)?);
@@ -207,9 +226,14 @@ fn run() -> Result<bool, String> {
         }
         None => Vec::new(),
     };
+    let mut added = Vec::new();
+    for p in &a.add {
+        added.extend(read_rows(p, map.as_ref(), &mut bad)?);
+    }
     let examples = |rows: &[&(String, String)]| -> Vec<(String, String, f32)> {
         rows.iter()
             .map(|(l, t)| (l.clone(), t.clone(), 1.0))
+            .chain(added.iter().map(|(l, t)| (l.clone(), t.clone(), 1.0)))
             .chain(extra.iter().map(|(l, t)| (l.clone(), t.clone(), a.extra_weight)))
             .collect()
     };
@@ -224,8 +248,9 @@ fn run() -> Result<bool, String> {
     let all: Vec<&(String, String)> = train.iter().collect();
     let model = fit(&all)?;
     eprintln!(
-        "trained on {} rows (+{} extra) with {} labels in {:.2} s",
+        "trained on {} rows (+{} added, +{} extra) with {} labels in {:.2} s",
         train.len(),
+        added.len(),
         extra.len(),
         model.labels().len(),
         started.elapsed().as_secs_f64()

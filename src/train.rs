@@ -58,8 +58,13 @@ pub enum Algorithm {
     LogisticRegression,
     /// Complement naive Bayes (Rennie et al. 2003): one counting pass, no iterations.
     ComplementNaiveBayes,
-    /// The sum of both, each scaled by its own calibrated temperature.
+    /// The sum of the [`members`](IntentTrainer::ensemble) (default: logistic regression and
+    /// the linear SVM), each scaled by its own calibrated temperature.
     Ensemble,
+    /// One-vs-rest linear support vector machines (L2-regularised squared hinge loss), fitted
+    /// by dual coordinate descent (Hsieh et al. 2008, as in LIBLINEAR); the softmax of the
+    /// margins, divided by the fitted temperature, gives the probabilities.
+    LinearSvm,
 }
 
 /// Normaliser and segmenter, exactly as a default engine builds them.
@@ -112,6 +117,8 @@ pub struct IntentTrainer {
     l2: f32,
     learning_rate: f32,
     alpha: f32,
+    svm_c: f32,
+    members: Vec<Algorithm>,
     seed: u64,
     calibration_folds: u32,
     prune: f32,
@@ -131,6 +138,8 @@ impl Default for IntentTrainer {
             l2: 1e-5,
             learning_rate: 0.2,
             alpha: 0.3,
+            svm_c: 0.5,
+            members: vec![Algorithm::LogisticRegression, Algorithm::LinearSvm],
             seed: 1,
             calibration_folds: 5,
             prune: 0.2,
@@ -200,6 +209,24 @@ impl IntentTrainer {
     /// Additive smoothing of complement naive Bayes (default 0.3; above 0, at most 1,000).
     pub fn alpha(&mut self, a: f32) -> &mut Self {
         self.alpha = a;
+        self
+    }
+
+    /// Cost `C` of the linear SVM: larger fits the training data more closely (default 0.5;
+    /// above 0, at most 1,000). An example's weight multiplies its cost.
+    pub fn svm_c(&mut self, c: f32) -> &mut Self {
+        self.svm_c = c;
+        self
+    }
+
+    /// The members of [`Algorithm::Ensemble`] (default: logistic regression and the linear
+    /// SVM). An `Ensemble` among them is ignored; an empty list keeps the default.
+    pub fn ensemble(&mut self, members: &[Algorithm]) -> &mut Self {
+        let m: Vec<Algorithm> =
+            members.iter().copied().filter(|&a| a != Algorithm::Ensemble).collect();
+        if !m.is_empty() {
+            self.members = m;
+        }
         self
     }
 
@@ -290,6 +317,9 @@ impl IntentTrainer {
         }
         if !(finite_in(self.alpha, 0.0, 1000.0) && self.alpha > 0.0) {
             return bad("alpha", self.alpha.to_string(), "a number above 0, at most 1000");
+        }
+        if !(finite_in(self.svm_c, 0.0, 1000.0) && self.svm_c > 0.0) {
+            return bad("svm_c", self.svm_c.to_string(), "a number above 0, at most 1000");
         }
         if !finite_in(self.prune, 0.0, f32::MAX) {
             return bad("prune", self.prune.to_string(), "a finite number of at least 0");
@@ -392,21 +422,28 @@ impl IntentTrainer {
         let all: Vec<usize> = (0..data.docs.len()).collect();
 
         let (weights, bias, temperature) = match self.algorithm {
-            Algorithm::LogisticRegression | Algorithm::ComplementNaiveBayes => {
+            Algorithm::LogisticRegression
+            | Algorithm::ComplementNaiveBayes
+            | Algorithm::LinearSvm => {
                 let (w, b) = self.fit(self.algorithm, &data, &all, k);
                 let t = self.temperature(&data, k, |tr| self.fit(self.algorithm, &data, tr, k));
                 (w, b, t)
             }
             Algorithm::Ensemble => {
-                let lr = Algorithm::LogisticRegression;
-                let nb = Algorithm::ComplementNaiveBayes;
-                let t_lr = self.temperature(&data, k, |tr| self.fit(lr, &data, tr, k));
-                let t_nb = self.temperature(&data, k, |tr| self.fit(nb, &data, tr, k));
+                // Each member is scaled by its own temperature, so none dominates by scale.
+                let temps: Vec<f32> = self
+                    .members
+                    .iter()
+                    .map(|&a| self.temperature(&data, k, |tr| self.fit(a, &data, tr, k)))
+                    .collect();
                 let combine = |tr: &[usize]| {
-                    let (mut w, mut b) = self.fit(lr, &data, tr, k);
-                    let (w2, b2) = self.fit(nb, &data, tr, k);
-                    w.iter_mut().zip(&w2).for_each(|(a, c)| *a = *a / t_lr + c / t_nb);
-                    b.iter_mut().zip(&b2).for_each(|(a, c)| *a = *a / t_lr + c / t_nb);
+                    let mut w = vec![0.0f32; data.vocab.len() * k];
+                    let mut b = vec![0.0f32; k];
+                    for (&a, &t) in self.members.iter().zip(&temps) {
+                        let (w2, b2) = self.fit(a, &data, tr, k);
+                        w.iter_mut().zip(&w2).for_each(|(x, c)| *x += c / t);
+                        b.iter_mut().zip(&b2).for_each(|(x, c)| *x += c / t);
+                    }
                     (w, b)
                 };
                 let (w, b) = combine(&all);
@@ -432,6 +469,7 @@ impl IntentTrainer {
     fn fit(&self, alg: Algorithm, d: &Encoded, subset: &[usize], k: usize) -> (Vec<f32>, Vec<f32>) {
         match alg {
             Algorithm::ComplementNaiveBayes => self.fit_cnb(d, subset, k),
+            Algorithm::LinearSvm => self.fit_svm(d, subset, k),
             _ => self.fit_lr(d, subset, k),
         }
     }
@@ -498,6 +536,65 @@ impl IntentTrainer {
             avg_w.iter_mut().zip(&w).for_each(|(a, x)| *a = (*a + x) / (n_avg + 1) as f32);
             avg_b.iter_mut().zip(&b).for_each(|(a, x)| *a = (*a + x) / (n_avg + 1) as f32);
             return (avg_w, avg_b);
+        }
+        (w, b)
+    }
+
+    /// One-vs-rest L2-loss linear SVMs by dual coordinate descent. The bias is the weight of a
+    /// constant feature of value 1 (regularised like the others, as in LIBLINEAR's `-B 1`).
+    fn fit_svm(&self, d: &Encoded, subset: &[usize], k: usize) -> (Vec<f32>, Vec<f32>) {
+        let v = d.vocab.len();
+        let mut w = vec![0.0f32; v * k];
+        let mut b = vec![0.0f32; k];
+        // Squared norm of each document, plus 1 for the bias feature.
+        let qn: Vec<f32> = subset
+            .iter()
+            .map(|&i| 1.0 + d.docs[i].feats.iter().map(|(_, x)| x * x).sum::<f32>())
+            .collect();
+        let mut wc = vec![0.0f32; v];
+        let mut alpha = vec![0.0f32; subset.len()];
+        let mut order: Vec<usize> = (0..subset.len()).collect();
+        let mut rng = Rng::new(self.seed);
+        for c in 0..k {
+            wc.iter_mut().for_each(|x| *x = 0.0);
+            alpha.iter_mut().for_each(|x| *x = 0.0);
+            let mut bc = 0.0f32;
+            for _ in 0..self.epochs {
+                rng.shuffle(&mut order);
+                let mut max_pg = 0.0f32;
+                for &j in &order {
+                    let doc = &d.docs[subset[j]];
+                    if doc.weight == 0.0 {
+                        continue;
+                    }
+                    let y = if doc.label as usize == c { 1.0 } else { -1.0 };
+                    // Diagonal term of the squared hinge loss: 1 / (2 C_i).
+                    let dii = 0.5 / (self.svm_c * doc.weight);
+                    let mut dot = bc;
+                    for &(f, x) in &doc.feats {
+                        dot += wc[f as usize] * x;
+                    }
+                    let g = y * dot - 1.0 + dii * alpha[j];
+                    let pg = if alpha[j] == 0.0 { g.min(0.0) } else { g };
+                    max_pg = max_pg.max(pg.abs());
+                    if pg != 0.0 {
+                        let old = alpha[j];
+                        alpha[j] = (old - g / (qn[j] + dii)).max(0.0);
+                        let step = (alpha[j] - old) * y;
+                        for &(f, x) in &doc.feats {
+                            wc[f as usize] += step * x;
+                        }
+                        bc += step;
+                    }
+                }
+                if max_pg < 1e-3 {
+                    break;
+                }
+            }
+            for f in 0..v {
+                w[f * k + c] = wc[f];
+            }
+            b[c] = bc;
         }
         (w, b)
     }
@@ -617,16 +714,18 @@ impl IntentTrainer {
             Algorithm::LogisticRegression => "logistic_regression",
             Algorithm::ComplementNaiveBayes => "complement_naive_bayes",
             Algorithm::Ensemble => "ensemble",
+            Algorithm::LinearSvm => "linear_svm",
         };
         let _ = writeln!(out, "#format {MODEL_FORMAT}");
         let _ = writeln!(
             out,
-            "# written by kefu::train::IntentTrainer: algorithm={alg} epochs={} l2={} learning_rate={} average={} alpha={} seed={} prune={} min_count={} idf={} examples={n} labels={k}",
+            "# written by kefu::train::IntentTrainer: algorithm={alg} epochs={} l2={} learning_rate={} average={} alpha={} svm_c={} seed={} prune={} min_count={} idf={} examples={n} labels={k}",
             self.epochs,
             self.l2,
             self.learning_rate,
             self.average,
             self.alpha,
+            self.svm_c,
             self.seed,
             self.prune,
             self.min_count,
