@@ -44,7 +44,8 @@ use std::sync::{Arc, OnceLock};
 
 use crate::error::Error;
 use crate::pipeline::intent::{
-    FeatureSpec, LinearModel, MODEL_FORMAT, RULE_PREFIX, RuleMatcher, feature_string, rule_value,
+    FeatureSpec, LinearModel, MODEL_FORMAT, RULE_DECISIVE, RULE_PREFIX, RuleMatcher,
+    feature_string, rule_value,
 };
 use crate::pipeline::normalize::Normalizer;
 use crate::pipeline::tokenize::Tokenizer;
@@ -274,7 +275,9 @@ impl IntentTrainer {
     /// rule + model probabilities are calibrated. The model lists the ids of these rules on
     /// its `@rules` line: an engine adds the learned weights for them, and the plain weight
     /// (log-odds) for any other rule, such as a merchant's keyword added later. Rules for an
-    /// intent that no example carries are ignored. Call it once per file (default: none).
+    /// intent that no example carries are ignored, and so are rules of weight 10 or more (in
+    /// magnitude): those decide on their own, so the engine adds their plain weight after the
+    /// model (`投诉` → complaint). Call it once per file (default: none).
     ///
     /// # Examples
     ///
@@ -404,8 +407,9 @@ impl IntentTrainer {
         let rules = if srcs.is_empty() {
             None
         } else {
-            let m = RuleMatcher::build(&prep.normalizer, &srcs, |_, _, intent| {
-                Ok(label_ix.get(intent).copied())
+            // Decisive rules stay out of the features: the engine adds them as log-odds.
+            let m = RuleMatcher::build(&prep.normalizer, &srcs, |_, _, intent, w| {
+                Ok(label_ix.get(intent).copied().filter(|_| w.abs() < RULE_DECISIVE))
             })?;
             Some(Arc::new(m))
         };

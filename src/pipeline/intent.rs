@@ -559,6 +559,11 @@ pub(crate) const RULE_CAP: f32 = 10.0;
 /// See [`RULE_CAP`]: a weight-5 rule gives the value 1.
 pub(crate) const RULE_SCALE: f32 = 5.0;
 
+/// Rules of at least this weight (in magnitude) decide on their own (投诉, 12315: TAXONOMY.md
+/// says complaint wins over the intent it complains about). The trainer leaves them out of
+/// the rule features, so the engine adds their weight as plain log-odds after the model.
+pub(crate) const RULE_DECISIVE: f32 = 10.0;
+
 /// The value of a rule feature whose rules' weights sum to `sum`.
 pub(crate) fn rule_value(sum: f32) -> f32 {
     sum.clamp(-RULE_CAP, RULE_CAP) / RULE_SCALE
@@ -589,12 +594,13 @@ pub(crate) struct RuleMatcher<T> {
 }
 
 impl<T> RuleMatcher<T> {
-    /// Compiles `rules v1` texts. `target(record, id, intent)` resolves a rule's intent; `None`
-    /// skips the rule (the trainer skips rules for intents it has no examples of).
+    /// Compiles `rules v1` texts. `target(record, id, intent, weight)` resolves a rule's
+    /// intent; `None` skips the rule (the trainer skips rules for intents it has no examples
+    /// of, and decisive rules).
     pub(crate) fn build(
         normalizer: &Normalizer,
         rules: &[Source<'_>],
-        mut target: impl FnMut(&Record<'_>, &str, &str) -> Result<Option<T>, Error>,
+        mut target: impl FnMut(&Record<'_>, &str, &str, f32) -> Result<Option<T>, Error>,
     ) -> Result<RuleMatcher<T>, Error> {
         // Keywords must be spelled as the normalised text is (simplified, half-width, lower
         // case, folded runs), so they go through the same normaliser.
@@ -609,11 +615,11 @@ impl<T> RuleMatcher<T> {
             for r in records(src, RULES_FORMAT)? {
                 let [id, intent, kind, pattern, weight] =
                     r.cols::<5>("id, intent, kind, pattern, weight")?;
-                let t = target(&r, id, intent)?;
                 let w: f32 = r.num("weight", weight)?;
                 if !w.is_finite() {
                     return Err(r.error("`weight` must be finite"));
                 }
+                let t = target(&r, id, intent, w)?;
                 if pattern.is_empty() {
                     return Err(r.error(format!("rule `{id}` has an empty pattern")));
                 }
@@ -754,7 +760,7 @@ impl IntentStage {
             }
             None => None,
         };
-        let rules = RuleMatcher::build(normalizer, rules, |r, id, intent| {
+        let rules = RuleMatcher::build(normalizer, rules, |r, id, intent, _| {
             let iid = catalog.id(intent).ok_or_else(|| Error::UnknownIntent {
                 file: r.file.into(),
                 line: r.line,
