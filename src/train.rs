@@ -972,6 +972,46 @@ impl IntentModel {
     }
 }
 
+/// An engine's intent stage on its own: normalise, cut, then rules and model, exactly as a
+/// buyer message goes through them in a session, without any other stage or session state.
+/// For evaluating and timing intents; buffers are reused, so a call allocates nothing once
+/// they have grown.
+///
+/// ```
+/// let engine = kefu::Engine::new()?;
+/// let mut c = kefu::train::IntentClassifier::new(&engine);
+/// assert_eq!(c.classify("我要开发票").id, "invoice");
+/// # Ok::<(), kefu::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct IntentClassifier {
+    engine: crate::Engine,
+    scratch: crate::pipeline::Scratch,
+    out: crate::IntentScore,
+}
+
+impl IntentClassifier {
+    /// A classifier on `engine`'s normaliser, segmenter, rules and model.
+    pub fn new(engine: &crate::Engine) -> IntentClassifier {
+        IntentClassifier {
+            engine: engine.clone(),
+            scratch: Default::default(),
+            out: Default::default(),
+        }
+    }
+
+    /// The intent of `text`, as [`Decision::intent`](crate::Decision::intent) would give it
+    /// for a buyer message.
+    pub fn classify(&mut self, text: &str) -> &crate::IntentScore {
+        let inner = &self.engine.0;
+        let sc = &mut self.scratch;
+        inner.normalizer.run(text, &mut sc.norm);
+        inner.tokenizer.cut(&sc.norm, &mut sc.tokens);
+        inner.intent.classify(&inner.catalog, &sc.norm, &sc.tokens, &mut sc.intent, &mut self.out);
+        &self.out
+    }
+}
+
 /// Per-label figures of an [`Evaluation`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabelScore {

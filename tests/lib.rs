@@ -1,6 +1,7 @@
 //! The single integration test binary: scripted conversations in, expected actions out.
 mod builder;
 mod conversations;
+mod intent_robustness;
 mod properties;
 mod samples;
 mod state;

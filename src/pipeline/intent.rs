@@ -333,7 +333,14 @@ pub(crate) struct LinearModel {
     rule_ids: HashSet<String>,
     /// Per class: the row of its rule feature `r:CLASS`, if the model has one.
     rule_rows: Vec<Option<u32>>,
+    /// The weights as a dense `rows x classes` matrix, when that takes at most
+    /// [`DENSE_LIMIT`] floats: scoring then adds whole rows (no scatter), and a weight is one
+    /// load. Larger models keep only the sparse entries.
+    dense: Vec<f32>,
 }
+
+/// Largest dense weight matrix (floats; 16 MiB).
+const DENSE_LIMIT: usize = 1 << 22;
 
 impl LinearModel {
     /// Parses a model text (columns are tab-separated; shown here with `→`):
@@ -359,6 +366,7 @@ impl LinearModel {
             names: String::new(),
             rule_ids: HashSet::new(),
             rule_rows: Vec::new(),
+            dense: Vec::new(),
         };
         let mut by_name: HashMap<&str, u16> = HashMap::new();
         let mut spec_seen = false;
@@ -478,6 +486,15 @@ impl LinearModel {
             .iter()
             .map(|l| m.index.get(&feature_hash(RULE_PREFIX, &[l], false)).copied())
             .collect();
+        let k = m.labels.len();
+        if m.rows.len().saturating_mul(k) <= DENSE_LIMIT {
+            m.dense = vec![0.0; m.rows.len() * k];
+            for (r, &(a, b, _, _)) in m.rows.iter().enumerate() {
+                for &(c, w) in &m.entries[a as usize..b as usize] {
+                    m.dense[r * k + c as usize] = w;
+                }
+            }
+        }
         Ok(m)
     }
 
@@ -520,25 +537,35 @@ impl LinearModel {
         });
         let scale = if self.spec.sqrt_scale && n > 0 { 1.0 / (n as f32).sqrt() } else { 1.0 };
         for &row in rows.iter() {
-            let (a, b, _, _) = self.rows[row as usize];
-            for &(k, w) in &self.entries[a as usize..b as usize] {
-                logits[k as usize] += w * scale;
-            }
+            self.add_row(row, scale, logits);
         }
         for (&sum, row) in rule_sums.iter().zip(&self.rule_rows) {
             if let (Some(row), true) = (row, sum != 0.0) {
-                let v = rule_value(sum);
-                let (a, b, _, _) = self.rows[*row as usize];
-                for &(k, w) in &self.entries[a as usize..b as usize] {
-                    logits[k as usize] += w * v;
-                }
+                self.add_row(*row, rule_value(sum), logits);
             }
         }
         scale
     }
 
+    /// `logits += value * weights of row`.
+    fn add_row(&self, row: u32, value: f32, logits: &mut [f32]) {
+        let k = self.labels.len();
+        let r = row as usize;
+        if let Some(d) = self.dense.get(r * k..(r + 1) * k) {
+            logits.iter_mut().zip(d).for_each(|(l, w)| *l += w * value);
+        } else {
+            let (a, b, _, _) = self.rows[r];
+            for &(c, w) in &self.entries[a as usize..b as usize] {
+                logits[c as usize] += w * value;
+            }
+        }
+    }
+
     /// The weight of `row` for class `k`.
     pub(crate) fn weight(&self, row: u32, k: u16) -> f32 {
+        if let Some(&w) = self.dense.get(row as usize * self.labels.len() + k as usize) {
+            return w;
+        }
         let (a, b, _, _) = self.rows[row as usize];
         self.entries[a as usize..b as usize].iter().find(|e| e.0 == k).map_or(0.0, |e| e.1)
     }
@@ -892,22 +919,21 @@ impl IntentStage {
             // The strongest few, kept in a small sorted array; labels are made only for them. A
             // feature that occurs twice adds up in place.
             let mut best: [(f32, u32); MAX_EVIDENCE] = [(0.0, u32::MAX); MAX_EVIDENCE];
-            for &row in &scratch.rows {
-                let w = m.weight(row, k as u16) * scale;
-                if w <= 0.0 {
+            // Sorted, a feature that occurs twice is one run, and adds up.
+            scratch.rows.sort_unstable();
+            let mut i = 0;
+            while let Some(&row) = scratch.rows.get(i) {
+                let mut n = 1;
+                while scratch.rows.get(i + n) == Some(&row) {
+                    n += 1;
+                }
+                i += n;
+                let w = m.weight(row, k as u16) * scale * n as f32;
+                if w <= best[MAX_EVIDENCE - 1].0 {
                     continue;
                 }
-                let mut p = match best.iter().position(|b| b.1 == row) {
-                    Some(p) => {
-                        best[p].0 += w;
-                        p
-                    }
-                    None if w > best[MAX_EVIDENCE - 1].0 => {
-                        best[MAX_EVIDENCE - 1] = (w, row);
-                        MAX_EVIDENCE - 1
-                    }
-                    None => continue,
-                };
+                let mut p = MAX_EVIDENCE - 1;
+                best[p] = (w, row);
                 while p > 0 && best[p - 1].0 < best[p].0 {
                     best.swap(p - 1, p);
                     p -= 1;
