@@ -333,14 +333,20 @@ pub(crate) struct LinearModel {
     rule_ids: HashSet<String>,
     /// Per class: the row of its rule feature `r:CLASS`, if the model has one.
     rule_rows: Vec<Option<u32>>,
-    /// The weights as a dense `rows x classes` matrix, when that takes at most
-    /// [`DENSE_LIMIT`] floats: scoring then adds whole rows (no scatter), and a weight is one
-    /// load. Larger models keep only the sparse entries.
-    dense: Vec<f32>,
+    /// Feature hash -> row, as an open-addressing table (linear probing, at most 3/4 full) of
+    /// `(high 32 bits of the hash) << 32 | (row + 1)`, 0 for an empty slot: one compact array
+    /// (8 bytes a slot) that stays in cache, where a general hash map touches more memory.
+    table: Vec<u64>,
+    /// The weights as a dense `rows x classes` matrix of `i8`, each row scaled by its own
+    /// factor in `qscale` (largest magnitude -> 127): a row is `classes` contiguous bytes, a
+    /// cache line for the 21 default intents. Used when it takes at most [`DENSE_LIMIT`]
+    /// bytes; larger models keep only the sparse `f32` entries.
+    qw: Vec<i8>,
+    qscale: Vec<f32>,
 }
 
-/// Largest dense weight matrix (floats; 16 MiB).
-const DENSE_LIMIT: usize = 1 << 22;
+/// Largest dense weight matrix (bytes; 64 MiB).
+const DENSE_LIMIT: usize = 1 << 26;
 
 impl LinearModel {
     /// Parses a model text (columns are tab-separated; shown here with `→`):
@@ -366,7 +372,9 @@ impl LinearModel {
             names: String::new(),
             rule_ids: HashSet::new(),
             rule_rows: Vec::new(),
-            dense: Vec::new(),
+            table: Vec::new(),
+            qw: Vec::new(),
+            qscale: Vec::new(),
         };
         let mut by_name: HashMap<&str, u16> = HashMap::new();
         let mut spec_seen = false;
@@ -488,13 +496,28 @@ impl LinearModel {
             .collect();
         let k = m.labels.len();
         if m.rows.len().saturating_mul(k) <= DENSE_LIMIT {
-            m.dense = vec![0.0; m.rows.len() * k];
+            m.qw = vec![0; m.rows.len() * k];
+            m.qscale = vec![0.0; m.rows.len()];
             for (r, &(a, b, _, _)) in m.rows.iter().enumerate() {
-                for &(c, w) in &m.entries[a as usize..b as usize] {
-                    m.dense[r * k + c as usize] = w;
+                let row = &m.entries[a as usize..b as usize];
+                let max = row.iter().fold(0.0f32, |x, e| x.max(e.1.abs()));
+                let q = if max > 0.0 { max / 127.0 } else { 1.0 };
+                m.qscale[r] = q;
+                for &(c, w) in row {
+                    m.qw[r * k + c as usize] = (w / q).round().clamp(-127.0, 127.0) as i8;
                 }
             }
         }
+        let cap = (m.rows.len() * 4 / 3 + 1).next_power_of_two().max(16);
+        m.table = vec![0; cap];
+        for (&h, &row) in &m.index {
+            let mut i = h as usize & (cap - 1);
+            while m.table[i] != 0 {
+                i = (i + 1) & (cap - 1);
+            }
+            m.table[i] = (h >> 32) << 32 | (row as u64 + 1);
+        }
+        m.index = HashMap::default();
         Ok(m)
     }
 
@@ -531,7 +554,7 @@ impl LinearModel {
         let mut n = 0u32;
         self.spec.for_each(text, tokens, &mut |prefix, pieces| {
             n += 1;
-            if let Some(&row) = self.index.get(&feature_hash(prefix, pieces, fold)) {
+            if let Some(row) = self.lookup(feature_hash(prefix, pieces, fold)) {
                 rows.push(row);
             }
         });
@@ -547,12 +570,31 @@ impl LinearModel {
         scale
     }
 
+    /// The row of the feature whose hash is `h`.
+    #[inline]
+    fn lookup(&self, h: u64) -> Option<u32> {
+        let mask = self.table.len().checked_sub(1)?;
+        let tag = h >> 32;
+        let mut i = h as usize & mask;
+        loop {
+            let e = *self.table.get(i)?;
+            if e == 0 {
+                return None;
+            }
+            if e >> 32 == tag {
+                return Some((e as u32).wrapping_sub(1));
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     /// `logits += value * weights of row`.
     fn add_row(&self, row: u32, value: f32, logits: &mut [f32]) {
         let k = self.labels.len();
         let r = row as usize;
-        if let Some(d) = self.dense.get(r * k..(r + 1) * k) {
-            logits.iter_mut().zip(d).for_each(|(l, w)| *l += w * value);
+        if let (Some(d), Some(&q)) = (self.qw.get(r * k..(r + 1) * k), self.qscale.get(r)) {
+            let v = value * q;
+            logits.iter_mut().zip(d).for_each(|(l, &w)| *l += w as f32 * v);
         } else {
             let (a, b, _, _) = self.rows[r];
             for &(c, w) in &self.entries[a as usize..b as usize] {
@@ -563,8 +605,11 @@ impl LinearModel {
 
     /// The weight of `row` for class `k`.
     pub(crate) fn weight(&self, row: u32, k: u16) -> f32 {
-        if let Some(&w) = self.dense.get(row as usize * self.labels.len() + k as usize) {
-            return w;
+        if let (Some(&w), Some(&q)) = (
+            self.qw.get(row as usize * self.labels.len() + k as usize),
+            self.qscale.get(row as usize),
+        ) {
+            return w as f32 * q;
         }
         let (a, b, _, _) = self.rows[row as usize];
         self.entries[a as usize..b as usize].iter().find(|e| e.0 == k).map_or(0.0, |e| e.1)
