@@ -7,8 +7,9 @@
 //! cargo run --release --example train_intents -- --train A.tsv --cv 5
 //! # the default model of data/intent_model.tsv (see data/README.md)
 //! cargo run --release --example train_intents -- --train data/train/cs_messages_train.tsv \
-//!     --rules data/rules.tsv --extra data/train/jddc_train.tsv \
-//!     --extra-map data/train/jddc_taxonomy_map.tsv --out data/intent_model.tsv
+//!     --add data/train/kefu_extra.tsv --rules data/rules.tsv \
+//!     --extra data/train/jddc_train.tsv --extra-map data/train/jddc_taxonomy_map.tsv \
+//!     --out data/intent_model.tsv
 //! ```
 //!
 //! Input files have a header naming an `intent` or `label` column and a `text` column. Options:
