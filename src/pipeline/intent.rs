@@ -992,8 +992,12 @@ impl IntentStage {
         // What speaks for the chosen intent first, strongest first; then rules that matched for
         // other intents (they explain the runner-up).
         let chosen = out.id;
-        out.evidence.sort_by(|a, b| {
-            (b.intent == chosen).cmp(&(a.intent == chosen)).then(b.weight.total_cmp(&a.weight))
+        // Unstable sorting allocates no buffer; ties are broken by id, so the order is fixed.
+        out.evidence.sort_unstable_by(|a, b| {
+            (b.intent == chosen)
+                .cmp(&(a.intent == chosen))
+                .then(b.weight.total_cmp(&a.weight))
+                .then(a.id.cmp(&b.id))
         });
         out.evidence.truncate(MAX_EVIDENCE);
         id
