@@ -7,6 +7,7 @@
 //! cargo run --release --example train_intents -- --train A.tsv --cv 5
 //! # the default model of data/intent_model.tsv (see data/README.md)
 //! cargo run --release --example train_intents -- --train data/train/cs_messages_train.tsv \
+//!     --add data/train/kefu_extra.tsv --rules data/rules.tsv \
 //!     --extra data/train/jddc_train.tsv --extra-map data/train/jddc_taxonomy_map.tsv \
 //!     --out data/intent_model.tsv
 //! ```
@@ -15,8 +16,12 @@
 //!
 //! - `--map MAP.tsv`: rename the labels of `--train` and `--eval` (`from<TAB>to`; empty `to`
 //!   drops the row); `--extra FILE` (+ `--extra-map MAP.tsv`, `--extra-weight W`, default 0.1)
-//!   adds training rows that are never evaluated on;
-//! - `--algorithm lr|cnb|ensemble`, `--epochs N`, `--l2 X`, `--lr X`, `--alpha X`, `--seed N`,
+//!   adds training rows that are never evaluated on; `--add FILE` (repeatable) adds rows of
+//!   weight 1 (labels renamed by `--map`) that are never evaluated on either;
+//! - `--rules RULES.tsv` (repeatable): rules whose evidence the model learns to weigh jointly
+//!   with the n-grams (`kefu::train::IntentTrainer::rules`); the default model uses
+//!   `data/rules.tsv`;
+//! - `--algorithm lr|cnb|ensemble|svm`, `--epochs N`, `--l2 X`, `--lr X`, `--alpha X`, `--c X` (SVM cost), `--members lr,svm,cnb` (ensemble members), `--seed N`,
 //!   `--prune X`, `--min-count N`, `--idf`, `--no-average`, `--calibration-folds K`, `--features "w wb c1 c2 c3 bounds sqrt"`: see `kefu::train::IntentTrainer`;
 //! - `--min-confidence X`: with `--engine`, override the policy's `intent_min_confidence`;
 //! - `--engine`: score through a `kefu::Engine` loaded with the model (default rules and
@@ -35,9 +40,9 @@ use kefu::train::{Algorithm, Evaluation, IntentModel, IntentTrainer};
 #[path = "common/labeled.rs"]
 mod labeled;
 use kefu::{Engine, Event};
-use labeled::{read_map, read_rows};
+use labeled::{ece, read_map, read_rows};
 
-const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--engine | --no-rules]";
+const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--rules RULES.tsv] [--add FILE] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble|svm] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--engine | --no-rules]";
 
 #[derive(Default)]
 struct Args {
@@ -48,6 +53,7 @@ struct Args {
     extra: Option<String>,
     extra_map: Option<String>,
     extra_weight: f32,
+    add: Vec<String>,
     cv: usize,
     engine: bool,
     no_rules: bool,
@@ -68,6 +74,12 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
             "--extra" => a.extra = Some(val()?),
             "--extra-map" => a.extra_map = Some(val()?),
             "--extra-weight" => a.extra_weight = num(val()?)?,
+            "--add" => a.add.push(val()?),
+            "--rules" => {
+                let f = val()?;
+                let text = std::fs::read_to_string(&f).map_err(|e| format!("{f}: {e}"))?;
+                t.rules(&f, &text);
+            }
             "--cv" => a.cv = num(val()?)? as usize,
             "--engine" => a.engine = true,
             "--min-count" => {
@@ -93,6 +105,7 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
                     "lr" => Algorithm::LogisticRegression,
                     "cnb" => Algorithm::ComplementNaiveBayes,
                     "ensemble" => Algorithm::Ensemble,
+                    "svm" => Algorithm::LinearSvm,
                     x => return Err(format!("unknown algorithm `{x}`")),
                 });
             }
@@ -104,6 +117,21 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
             }
             "--lr" => {
                 t.learning_rate(num(val()?)?);
+            }
+            "--members" => {
+                let mut m = Vec::new();
+                for x in val()?.split(',') {
+                    m.push(match x {
+                        "lr" => Algorithm::LogisticRegression,
+                        "cnb" => Algorithm::ComplementNaiveBayes,
+                        "svm" => Algorithm::LinearSvm,
+                        x => return Err(format!("unknown ensemble member `{x}`")),
+                    });
+                }
+                t.ensemble(&m);
+            }
+            "--c" => {
+                t.svm_c(num(val()?)?);
             }
             "--alpha" => {
                 t.alpha(num(val()?)?);
@@ -159,14 +187,20 @@ fn engine(model: &IntentModel, no_rules: bool, policy: Option<&str>) -> Result<E
     b.intent_model("trained", &model.to_tsv()).build().map_err(|e| e.to_string())
 }
 
-/// Predicted labels of `rows`, by the model alone or through an engine.
+/// Predicted labels of `rows` with their confidence, by the model alone or through an engine.
 fn predict(
     model: &IntentModel,
     rows: &[(String, String)],
     a: &Args,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<(String, f32)>, String> {
     if !a.engine {
-        return Ok(rows.iter().map(|(_, t)| model.predict(t).0.to_owned()).collect());
+        return Ok(rows
+            .iter()
+            .map(|(_, t)| {
+                let (l, p) = model.predict(t);
+                (l.to_owned(), p)
+            })
+            .collect());
     }
     let e = engine(model, a.no_rules, a.policy.as_deref())?;
     Ok(rows
@@ -175,7 +209,7 @@ fn predict(
             let mut s = e.session();
             s.on_event(&Event::buyer_says(0, t.as_str()))
                 .intent()
-                .map_or("other".into(), |i| i.id.to_string())
+                .map_or(("other".into(), 1.0), |i| (i.id.to_string(), i.confidence))
         })
         .collect())
 }
@@ -193,9 +227,14 @@ fn run() -> Result<bool, String> {
         }
         None => Vec::new(),
     };
+    let mut added = Vec::new();
+    for p in &a.add {
+        added.extend(read_rows(p, map.as_ref(), &mut bad)?);
+    }
     let examples = |rows: &[&(String, String)]| -> Vec<(String, String, f32)> {
         rows.iter()
             .map(|(l, t)| (l.clone(), t.clone(), 1.0))
+            .chain(added.iter().map(|(l, t)| (l.clone(), t.clone(), 1.0)))
             .chain(extra.iter().map(|(l, t)| (l.clone(), t.clone(), a.extra_weight)))
             .collect()
     };
@@ -210,8 +249,9 @@ fn run() -> Result<bool, String> {
     let all: Vec<&(String, String)> = train.iter().collect();
     let model = fit(&all)?;
     eprintln!(
-        "trained on {} rows (+{} extra) with {} labels in {:.2} s",
+        "trained on {} rows (+{} added, +{} extra) with {} labels in {:.2} s",
         train.len(),
+        added.len(),
         extra.len(),
         model.labels().len(),
         started.elapsed().as_secs_f64()
@@ -226,7 +266,7 @@ fn run() -> Result<bool, String> {
         eprintln!("wrote {path} ({} bytes)", model.to_tsv().len());
     }
 
-    let (gold, pred): (Vec<String>, Vec<String>) = match &a.eval {
+    let (gold, pred): (Vec<String>, Vec<(String, f32)>) = match &a.eval {
         Some(p) => {
             let rows = read_rows(p, map.as_ref(), &mut bad)?;
             let pred = predict(&model, &rows, &a)?;
@@ -244,7 +284,7 @@ fn run() -> Result<bool, String> {
                     *c % k
                 })
                 .collect();
-            let mut pred = vec![String::new(); train.len()];
+            let mut pred = vec![(String::new(), 0.0); train.len()];
             for f in 0..k {
                 let tr: Vec<&(String, String)> =
                     train.iter().zip(&fold).filter(|(_, x)| **x != f).map(|(r, _)| r).collect();
@@ -259,8 +299,14 @@ fn run() -> Result<bool, String> {
             (train.iter().map(|r| r.0.clone()).collect(), pred)
         }
     };
-    let ev = Evaluation::new(gold.iter().map(String::as_str).zip(pred.iter().map(String::as_str)));
-    println!("{ev}");
+    let ev =
+        Evaluation::new(gold.iter().map(String::as_str).zip(pred.iter().map(|p| p.0.as_str())));
+    let calib: Vec<(f32, bool)> = gold.iter().zip(&pred).map(|(g, p)| (p.1, *g == p.0)).collect();
+    let s = ev.to_string();
+    let cut = s.rfind('\n').map_or(0, |i| i + 1);
+    print!("{}", &s[..cut]);
+    println!("calibration (10 equal-width bins): ece={:.4}", ece(&calib));
+    println!("{}", &s[cut..]);
     Ok(bad == 0)
 }
 

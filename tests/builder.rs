@@ -7,12 +7,17 @@ fn a_merchant_keyword_changes_the_intent_without_retraining() {
     let text = "拍下不发是什么意思";
     let base = Engine::new().unwrap();
     let before = base.session().on_event(&Event::buyer_says(0, text)).intent().unwrap().id;
+    assert_ne!(before, "urge_shipping", "the default engine alone must not know this wording");
     let shop = Engine::builder().keyword("urge_shipping", "拍下不发").build().unwrap();
     let mut s = shop.session();
     let d = s.on_event(&Event::buyer_says(0, text));
     let intent = d.intent().unwrap();
     assert_eq!(intent.id, "urge_shipping", "before the rule it was {before}");
     assert!(intent.evidence.iter().any(|e| e.id.starts_with("merchant.keyword")), "{intent:?}");
+    // The merchant rule adds its documented weight as log-odds: the probability is real.
+    assert!(intent.confidence > 0.5 && intent.confidence < 1.0, "{intent:?}");
+    let w = intent.evidence.iter().find(|e| e.id.starts_with("merchant.")).unwrap().weight;
+    assert_eq!(w, kefu::MERCHANT_RULE_WEIGHT);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 mod builder;
 mod conversations;
 mod emotion_trajectory;
+mod intent_robustness;
 mod properties;
 mod risk;
 mod samples;

@@ -103,3 +103,20 @@ pub fn read_map(path: &str, bad: &mut usize) -> Result<HashMap<String, String>, 
     }
     Ok(m)
 }
+
+/// Expected calibration error: the mean over 10 equal-width confidence bins of
+/// |accuracy - mean confidence|, weighted by the share of predictions in the bin.
+pub fn ece(points: &[(f32, bool)]) -> f64 {
+    let mut bins = [(0usize, 0f64, 0usize); 10]; // count, sum of confidence, correct
+    for &(c, ok) in points {
+        let b = ((c.clamp(0.0, 1.0) * 10.0) as usize).min(9);
+        bins[b].0 += 1;
+        bins[b].1 += c as f64;
+        bins[b].2 += ok as usize;
+    }
+    let n = points.len().max(1) as f64;
+    bins.iter()
+        .filter(|b| b.0 > 0)
+        .map(|&(k, conf, ok)| (k as f64 / n) * (ok as f64 / k as f64 - conf / k as f64).abs())
+        .sum()
+}

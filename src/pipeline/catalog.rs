@@ -21,6 +21,8 @@ pub(crate) struct IntentDef {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Catalog {
     pub defs: Vec<IntentDef>,
+    /// The id of `other`, found once at parse (it is looked up for every message).
+    other: u16,
 }
 
 impl Catalog {
@@ -85,7 +87,9 @@ impl Catalog {
                 }
             }
         }
-        if cat.id("other").is_none() {
+        if let Some(o) = cat.id("other") {
+            cat.other = o.0;
+        } else {
             return Err(Error::parse(
                 sources.first().map_or("intents.tsv", |s| s.0),
                 1,
@@ -108,7 +112,7 @@ impl Catalog {
     /// The fallback intent.
     pub(crate) fn other(&self) -> IntentId {
         // `parse` guarantees it exists.
-        self.id("other").unwrap_or(IntentId(0))
+        IntentId(self.other)
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -14,14 +14,14 @@
 //! generated, so classifying a message allocates nothing: the model keeps one hash map from
 //! feature hash to a sparse row of weights, and the per-call buffers live in [`IntentScratch`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 use aho_corasick::AhoCorasick;
 use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
 
-use crate::data::{Source, records};
+use crate::data::{Record, Source, records};
 use crate::decision::{Evidence, EvidenceKind, IntentScore};
 use crate::error::Error;
 use crate::id::{IntentId, Label};
@@ -46,6 +46,8 @@ pub(crate) struct IntentScratch {
     pub logits: Vec<f32>,
     /// Model rows matched by the message's features (for evidence).
     pub rows: Vec<u32>,
+    /// Per model class: the summed weight of the learned rules that matched.
+    pub rule_sums: Vec<f32>,
 }
 
 /// Most evidence items reported per message.
@@ -257,6 +259,9 @@ impl FeatureSpec {
     }
 }
 
+/// Prefix of the rule features `r:INTENT` of a model trained with rules.
+pub(crate) const RULE_PREFIX: &str = "r:";
+
 /// The feature string of `prefix` + `pieces`, as written in the model file.
 pub(crate) fn feature_string(prefix: &str, pieces: &[&str], fold_digits: bool, out: &mut String) {
     out.clear();
@@ -324,7 +329,24 @@ pub(crate) struct LinearModel {
     rows: Vec<(u32, u32, u32, u32)>,
     entries: Vec<(u16, f32)>,
     names: String,
+    /// Ids of the rules the model was trained with (the `@rules` lines).
+    rule_ids: HashSet<String>,
+    /// Per class: the row of its rule feature `r:CLASS`, if the model has one.
+    rule_rows: Vec<Option<u32>>,
+    /// Feature hash -> row, as an open-addressing table (linear probing, at most 3/4 full) of
+    /// `(high 32 bits of the hash) << 32 | (row + 1)`, 0 for an empty slot: one compact array
+    /// (8 bytes a slot) that stays in cache, where a general hash map touches more memory.
+    table: Vec<u64>,
+    /// The weights as a dense `rows x classes` matrix of `i8`, each row scaled by its own
+    /// factor in `qscale` (largest magnitude -> 127): a row is `classes` contiguous bytes, a
+    /// cache line for the 21 default intents. Used when it takes at most [`DENSE_LIMIT`]
+    /// bytes; larger models keep only the sparse `f32` entries.
+    qw: Vec<i8>,
+    qscale: Vec<f32>,
 }
+
+/// Largest dense weight matrix (bytes; 64 MiB).
+const DENSE_LIMIT: usize = 1 << 26;
 
 impl LinearModel {
     /// Parses a model text (columns are tab-separated; shown here with `→`):
@@ -348,6 +370,11 @@ impl LinearModel {
             rows: Vec::new(),
             entries: Vec::new(),
             names: String::new(),
+            rule_ids: HashSet::new(),
+            rule_rows: Vec::new(),
+            table: Vec::new(),
+            qw: Vec::new(),
+            qscale: Vec::new(),
         };
         let mut by_name: HashMap<&str, u16> = HashMap::new();
         let mut spec_seen = false;
@@ -385,6 +412,10 @@ impl LinearModel {
                     m.spec = FeatureSpec::parse(rest).map_err(|e| r.error(e))?;
                     spec_seen = true;
                 }
+                "@rules" => {
+                    m.rule_ids
+                        .extend(cols.map(str::trim).filter(|c| !c.is_empty()).map(Into::into));
+                }
                 "@temperature" => {
                     let t: f32 = r.num("temperature", cols.next().unwrap_or(""))?;
                     if !(t.is_finite() && t > 0.0) {
@@ -410,7 +441,7 @@ impl LinearModel {
                 }
                 k if k.starts_with('@') => {
                     return Err(r.error(format!(
-                        "unknown directive `{k}`; expected @intents, @features, @temperature or @bias"
+                        "unknown directive `{k}`; expected @intents, @features, @rules, @temperature or @bias"
                     )));
                 }
                 feature => {
@@ -458,6 +489,35 @@ impl LinearModel {
         let inv = 1.0 / m.temperature;
         m.bias.iter_mut().for_each(|b| *b *= inv);
         m.entries.iter_mut().for_each(|e| e.1 *= inv);
+        m.rule_rows = m
+            .labels
+            .iter()
+            .map(|l| m.index.get(&feature_hash(RULE_PREFIX, &[l], false)).copied())
+            .collect();
+        let k = m.labels.len();
+        if m.rows.len().saturating_mul(k) <= DENSE_LIMIT {
+            m.qw = vec![0; m.rows.len() * k];
+            m.qscale = vec![0.0; m.rows.len()];
+            for (r, &(a, b, _, _)) in m.rows.iter().enumerate() {
+                let row = &m.entries[a as usize..b as usize];
+                let max = row.iter().fold(0.0f32, |x, e| x.max(e.1.abs()));
+                let q = if max > 0.0 { max / 127.0 } else { 1.0 };
+                m.qscale[r] = q;
+                for &(c, w) in row {
+                    m.qw[r * k + c as usize] = (w / q).round().clamp(-127.0, 127.0) as i8;
+                }
+            }
+        }
+        let cap = (m.rows.len() * 4 / 3 + 1).next_power_of_two().max(16);
+        m.table = vec![0; cap];
+        for (&h, &row) in &m.index {
+            let mut i = h as usize & (cap - 1);
+            while m.table[i] != 0 {
+                i = (i + 1) & (cap - 1);
+            }
+            m.table[i] = (h >> 32) << 32 | (row as u64 + 1);
+        }
+        m.index = HashMap::default();
         Ok(m)
     }
 
@@ -466,12 +526,24 @@ impl LinearModel {
         self.labels.len()
     }
 
+    /// Whether the model was trained with the rule `id` as evidence (its `@rules` lines).
+    pub(crate) fn trained_with(&self, id: &str) -> bool {
+        self.rule_ids.contains(id)
+    }
+
+    /// The weight of class `k`'s rule feature for class `c` (0 when absent).
+    pub(crate) fn rule_weight(&self, k: u16, c: u16) -> f32 {
+        self.rule_rows.get(k as usize).copied().flatten().map_or(0.0, |r| self.weight(r, c))
+    }
+
     /// Writes calibrated scores into `logits` (one per class) and the matched rows into `rows`;
-    /// returns the feature value (the scale every weight was multiplied by).
+    /// returns the feature value (the scale every weight was multiplied by). `rule_sums` holds,
+    /// per class, the summed weight of the learned rules that matched (empty: none).
     pub(crate) fn score(
         &self,
         text: &str,
         tokens: &[Range<u32>],
+        rule_sums: &[f32],
         logits: &mut Vec<f32>,
         rows: &mut Vec<u32>,
     ) -> f32 {
@@ -482,22 +554,63 @@ impl LinearModel {
         let mut n = 0u32;
         self.spec.for_each(text, tokens, &mut |prefix, pieces| {
             n += 1;
-            if let Some(&row) = self.index.get(&feature_hash(prefix, pieces, fold)) {
+            if let Some(row) = self.lookup(feature_hash(prefix, pieces, fold)) {
                 rows.push(row);
             }
         });
         let scale = if self.spec.sqrt_scale && n > 0 { 1.0 / (n as f32).sqrt() } else { 1.0 };
         for &row in rows.iter() {
-            let (a, b, _, _) = self.rows[row as usize];
-            for &(k, w) in &self.entries[a as usize..b as usize] {
-                logits[k as usize] += w * scale;
+            self.add_row(row, scale, logits);
+        }
+        for (&sum, row) in rule_sums.iter().zip(&self.rule_rows) {
+            if let (Some(row), true) = (row, sum != 0.0) {
+                self.add_row(*row, rule_value(sum), logits);
             }
         }
         scale
     }
 
+    /// The row of the feature whose hash is `h`.
+    #[inline]
+    fn lookup(&self, h: u64) -> Option<u32> {
+        let mask = self.table.len().checked_sub(1)?;
+        let tag = h >> 32;
+        let mut i = h as usize & mask;
+        loop {
+            let e = *self.table.get(i)?;
+            if e == 0 {
+                return None;
+            }
+            if e >> 32 == tag {
+                return Some((e as u32).wrapping_sub(1));
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// `logits += value * weights of row`.
+    fn add_row(&self, row: u32, value: f32, logits: &mut [f32]) {
+        let k = self.labels.len();
+        let r = row as usize;
+        if let (Some(d), Some(&q)) = (self.qw.get(r * k..(r + 1) * k), self.qscale.get(r)) {
+            let v = value * q;
+            logits.iter_mut().zip(d).for_each(|(l, &w)| *l += w as f32 * v);
+        } else {
+            let (a, b, _, _) = self.rows[r];
+            for &(c, w) in &self.entries[a as usize..b as usize] {
+                logits[c as usize] += w * value;
+            }
+        }
+    }
+
     /// The weight of `row` for class `k`.
-    fn weight(&self, row: u32, k: u16) -> f32 {
+    pub(crate) fn weight(&self, row: u32, k: u16) -> f32 {
+        if let (Some(&w), Some(&q)) = (
+            self.qw.get(row as usize * self.labels.len() + k as usize),
+            self.qscale.get(row as usize),
+        ) {
+            return w as f32 * q;
+        }
         let (a, b, _, _) = self.rows[row as usize];
         self.entries[a as usize..b as usize].iter().find(|e| e.0 == k).map_or(0.0, |e| e.1)
     }
@@ -509,73 +622,81 @@ impl LinearModel {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stage
+// Rules
 
-/// One compiled rule: intent, weight, rule id.
-type RuleTarget = (IntentId, f32, Label);
+/// A rule hit's sum of weights for one intent becomes the value of that intent's rule feature
+/// `r:INTENT` in a model trained with rules: `clamp(sum, -RULE_CAP, RULE_CAP) / RULE_SCALE`.
+/// The cap keeps a message that repeats a keyword ten times from counting ten times as much.
+pub(crate) const RULE_CAP: f32 = 10.0;
+/// See [`RULE_CAP`]: a weight-5 rule gives the value 1.
+pub(crate) const RULE_SCALE: f32 = 5.0;
 
-/// Compiled intent stage.
+/// Rules of at least this weight (in magnitude) decide on their own (投诉, 12315: TAXONOMY.md
+/// says complaint wins over the intent it complains about). The trainer leaves them out of
+/// the rule features, so the engine adds their weight as plain log-odds after the model.
+pub(crate) const RULE_DECISIVE: f32 = 10.0;
+
+/// The value of a rule feature whose rules' weights sum to `sum`.
+pub(crate) fn rule_value(sum: f32) -> f32 {
+    sum.clamp(-RULE_CAP, RULE_CAP) / RULE_SCALE
+}
+
+/// One compiled rule: what it speaks for, its weight and its id.
 #[derive(Debug, Clone)]
-pub(crate) struct IntentStage {
+pub(crate) struct Rule<T> {
+    pub target: T,
+    pub weight: f32,
+    pub id: Label,
+    pub kind: EvidenceKind,
+}
+
+/// Keyword and regex rules compiled into one automaton and one `RegexSet`. The engine and the
+/// trainer share it, so training sees exactly the rule hits the engine will see.
+#[derive(Debug, Clone)]
+pub(crate) struct RuleMatcher<T> {
     keywords: Option<AhoCorasick>,
     /// Per distinct keyword pattern: every rule spelled that way (a merchant rule may repeat a
     /// default keyword for another intent; the automaton reports one pattern per match, so
     /// identical keywords share one pattern and all their rules fire).
-    kw: Vec<Vec<RuleTarget>>,
+    kw: Vec<Vec<u32>>,
     regexes: Option<RegexSet>,
-    /// Per regex pattern.
-    rx: Vec<RuleTarget>,
-    model: Option<LinearModel>,
-    /// Model class -> catalogue intent.
-    model_ids: Vec<IntentId>,
-    /// Per catalogue intent: whether the model scores it.
-    in_model: Vec<bool>,
-    params: IntentParams,
+    /// Per regex pattern: its rule.
+    rx: Vec<u32>,
+    pub rules: Vec<Rule<T>>,
 }
 
-impl IntentStage {
+impl<T> RuleMatcher<T> {
+    /// Compiles `rules v1` texts. `target(record, id, intent, weight)` resolves a rule's
+    /// intent; `None` skips the rule (the trainer skips rules for intents it has no examples
+    /// of, and decisive rules).
     pub(crate) fn build(
-        catalog: &Catalog,
         normalizer: &Normalizer,
         rules: &[Source<'_>],
-        model: Option<Source<'_>>,
-        params: IntentParams,
-    ) -> Result<IntentStage, Error> {
+        mut target: impl FnMut(&Record<'_>, &str, &str, f32) -> Result<Option<T>, Error>,
+    ) -> Result<RuleMatcher<T>, Error> {
         // Keywords must be spelled as the normalised text is (simplified, half-width, lower
         // case, folded runs), so they go through the same normaliser.
         let mut norm = String::new();
         let mut patterns: Vec<String> = Vec::new();
-        let mut kw: Vec<Vec<RuleTarget>> = Vec::new();
-        let mut pattern_ids: std::collections::HashMap<String, usize> = Default::default();
+        let mut kw: Vec<Vec<u32>> = Vec::new();
+        let mut pattern_ids: HashMap<String, usize> = HashMap::new();
         let mut rx_patterns: Vec<String> = Vec::new();
         let mut rx = Vec::new();
+        let mut out: Vec<Rule<T>> = Vec::new();
         for &src in rules {
             for r in records(src, RULES_FORMAT)? {
                 let [id, intent, kind, pattern, weight] =
                     r.cols::<5>("id, intent, kind, pattern, weight")?;
-                let iid = catalog.id(intent).ok_or_else(|| Error::UnknownIntent {
-                    file: r.file.into(),
-                    line: r.line,
-                    intent: intent.into(),
-                })?;
                 let w: f32 = r.num("weight", weight)?;
                 if !w.is_finite() {
                     return Err(r.error("`weight` must be finite"));
                 }
+                let t = target(&r, id, intent, w)?;
                 if pattern.is_empty() {
                     return Err(r.error(format!("rule `{id}` has an empty pattern")));
                 }
-                match kind {
-                    "keyword" => {
-                        normalizer.run(pattern, &mut norm);
-                        let p = if norm.trim().is_empty() { pattern } else { norm.as_str() };
-                        let k = *pattern_ids.entry(p.to_owned()).or_insert_with(|| {
-                            patterns.push(p.to_owned());
-                            kw.push(Vec::new());
-                            patterns.len() - 1
-                        });
-                        kw[k].push((iid, w, Label::truncated(id)));
-                    }
+                let kind = match kind {
+                    "keyword" => EvidenceKind::Keyword,
                     "regex" => {
                         // Compile alone first so a bad rule is named with its file and line.
                         RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build().map_err(
@@ -586,14 +707,29 @@ impl IntentStage {
                                 source,
                             },
                         )?;
-                        rx_patterns.push(pattern.to_owned());
-                        rx.push((iid, w, Label::truncated(id)));
+                        EvidenceKind::Regex
                     }
                     k => {
                         return Err(
                             r.error(format!("rule kind `{k}` is not one of keyword, regex"))
                         );
                     }
+                };
+                let Some(t) = t else { continue };
+                let ix = out.len() as u32;
+                out.push(Rule { target: t, weight: w, id: Label::truncated(id), kind });
+                if kind == EvidenceKind::Keyword {
+                    normalizer.run(pattern, &mut norm);
+                    let p = if norm.trim().is_empty() { pattern } else { norm.as_str() };
+                    let k = *pattern_ids.entry(p.to_owned()).or_insert_with(|| {
+                        patterns.push(p.to_owned());
+                        kw.push(Vec::new());
+                        patterns.len() - 1
+                    });
+                    kw[k].push(ix);
+                } else {
+                    rx_patterns.push(pattern.to_owned());
+                    rx.push(ix);
                 }
             }
         }
@@ -614,7 +750,64 @@ impl IntentStage {
                     })?,
             )
         };
+        Ok(RuleMatcher { keywords, kw, regexes, rx, rules: out })
+    }
 
+    /// Calls `f` for every rule that matches the normalised `text` (a keyword once per match).
+    pub(crate) fn for_each_hit(&self, text: &str, mut f: impl FnMut(&Rule<T>)) {
+        if let Some(ac) = &self.keywords {
+            for m in ac.find_iter(text) {
+                for &i in &self.kw[m.pattern().as_usize()] {
+                    f(&self.rules[i as usize]);
+                }
+            }
+        }
+        if let Some(set) = &self.regexes {
+            // `is_match` allocates nothing; `matches` only runs when some rule matched.
+            if set.is_match(text) {
+                for i in set.matches(text).iter() {
+                    f(&self.rules[self.rx[i] as usize]);
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage
+
+/// Where a rule's weight goes in the engine.
+#[derive(Debug, Clone, Copy)]
+struct RuleTarget {
+    intent: IntentId,
+    /// The model class whose rule feature `r:INTENT` this rule feeds, when the model was
+    /// trained with this rule (its id is on the model's `@rules` line); else the weight is
+    /// added to the intent's score as log-odds.
+    learned: Option<u16>,
+    /// What the rule adds to its own intent's score (for evidence).
+    shown: f32,
+}
+
+/// Compiled intent stage.
+#[derive(Debug, Clone)]
+pub(crate) struct IntentStage {
+    rules: RuleMatcher<RuleTarget>,
+    model: Option<LinearModel>,
+    /// Model class -> catalogue intent.
+    model_ids: Vec<IntentId>,
+    /// Per catalogue intent: whether the model scores it.
+    in_model: Vec<bool>,
+    params: IntentParams,
+}
+
+impl IntentStage {
+    pub(crate) fn build(
+        catalog: &Catalog,
+        normalizer: &Normalizer,
+        rules: &[Source<'_>],
+        model: Option<Source<'_>>,
+        params: IntentParams,
+    ) -> Result<IntentStage, Error> {
         let mut model_ids = Vec::new();
         let mut in_model = vec![false; catalog.len()];
         let model = match model {
@@ -639,7 +832,31 @@ impl IntentStage {
             }
             None => None,
         };
-        Ok(IntentStage { keywords, kw, regexes, rx, model, model_ids, in_model, params })
+        let rules = RuleMatcher::build(normalizer, rules, |r, id, intent, _| {
+            let iid = catalog.id(intent).ok_or_else(|| Error::UnknownIntent {
+                file: r.file.into(),
+                line: r.line,
+                intent: intent.into(),
+            })?;
+            let learned = model.as_ref().and_then(|m| {
+                let k = model_ids.iter().position(|&x| x == iid)? as u16;
+                m.trained_with(Label::truncated(id).as_str()).then_some(k)
+            });
+            Ok(Some(RuleTarget { intent: iid, learned, shown: 0.0 }))
+        })?;
+        let mut stage = IntentStage { rules, model, model_ids, in_model, params };
+        // What a learned rule adds to its own intent, for the evidence list.
+        if let Some(m) = &stage.model {
+            for r in &mut stage.rules.rules {
+                r.target.shown = match r.target.learned {
+                    Some(k) => rule_value(r.weight) * m.rule_weight(k, k),
+                    None => r.weight,
+                };
+            }
+        } else {
+            stage.rules.rules.iter_mut().for_each(|r| r.target.shown = r.weight);
+        }
+        Ok(stage)
     }
 
     pub(crate) fn classify(
@@ -653,42 +870,35 @@ impl IntentStage {
         let n = catalog.len();
         scratch.scores.clear();
         scratch.scores.resize(n, 0.0);
+        scratch.rule_sums.clear();
+        scratch.rule_sums.resize(self.model.as_ref().map_or(0, LinearModel::len), 0.0);
         out.evidence.clear();
         out.alternatives.clear();
+
+        // Rules: learned ones feed the model's rule features, the others add log-odds.
+        self.rules.for_each_hit(text, |r| {
+            let t = r.target;
+            match t.learned {
+                Some(k) => scratch.rule_sums[k as usize] += r.weight,
+                None => scratch.scores[t.intent.index()] += r.weight,
+            }
+            push_evidence(out, r.kind, r.id, catalog.def(t.intent).name, t.shown);
+        });
 
         // Model scores; intents the model does not know start from the model's mean score, so
         // a merchant rule for a new intent lifts it above the crowd without retraining.
         let mut scale = 1.0;
         if let Some(m) = &self.model {
-            scale = m.score(text, tokens, &mut scratch.logits, &mut scratch.rows);
+            scale =
+                m.score(text, tokens, &scratch.rule_sums, &mut scratch.logits, &mut scratch.rows);
             let mean = scratch.logits.iter().sum::<f32>() / m.len().max(1) as f32;
             for (i, s) in scratch.scores.iter_mut().enumerate() {
                 if !self.in_model[i] {
-                    *s = mean;
+                    *s += mean;
                 }
             }
             for (k, &l) in scratch.logits.iter().enumerate() {
-                scratch.scores[self.model_ids[k].index()] = l;
-            }
-        }
-
-        // Rules add log-odds.
-        if let Some(ac) = &self.keywords {
-            for m in ac.find_iter(text) {
-                for &(iid, w, rule) in &self.kw[m.pattern().as_usize()] {
-                    scratch.scores[iid.index()] += w;
-                    push_evidence(out, EvidenceKind::Keyword, rule, catalog.def(iid).name, w);
-                }
-            }
-        }
-        if let Some(set) = &self.regexes {
-            // `is_match` allocates nothing; `matches` only runs when some rule matched.
-            if set.is_match(text) {
-                for i in set.matches(text).iter() {
-                    let (iid, w, rule) = self.rx[i];
-                    scratch.scores[iid.index()] += w;
-                    push_evidence(out, EvidenceKind::Regex, rule, catalog.def(iid).name, w);
-                }
+                scratch.scores[self.model_ids[k].index()] += l;
             }
         }
 
@@ -754,22 +964,21 @@ impl IntentStage {
             // The strongest few, kept in a small sorted array; labels are made only for them. A
             // feature that occurs twice adds up in place.
             let mut best: [(f32, u32); MAX_EVIDENCE] = [(0.0, u32::MAX); MAX_EVIDENCE];
-            for &row in &scratch.rows {
-                let w = m.weight(row, k as u16) * scale;
-                if w <= 0.0 {
+            // Sorted, a feature that occurs twice is one run, and adds up.
+            scratch.rows.sort_unstable();
+            let mut i = 0;
+            while let Some(&row) = scratch.rows.get(i) {
+                let mut n = 1;
+                while scratch.rows.get(i + n) == Some(&row) {
+                    n += 1;
+                }
+                i += n;
+                let w = m.weight(row, k as u16) * scale * n as f32;
+                if w <= best[MAX_EVIDENCE - 1].0 {
                     continue;
                 }
-                let mut p = match best.iter().position(|b| b.1 == row) {
-                    Some(p) => {
-                        best[p].0 += w;
-                        p
-                    }
-                    None if w > best[MAX_EVIDENCE - 1].0 => {
-                        best[MAX_EVIDENCE - 1] = (w, row);
-                        MAX_EVIDENCE - 1
-                    }
-                    None => continue,
-                };
+                let mut p = MAX_EVIDENCE - 1;
+                best[p] = (w, row);
                 while p > 0 && best[p - 1].0 < best[p].0 {
                     best.swap(p - 1, p);
                     p -= 1;
@@ -783,8 +992,12 @@ impl IntentStage {
         // What speaks for the chosen intent first, strongest first; then rules that matched for
         // other intents (they explain the runner-up).
         let chosen = out.id;
-        out.evidence.sort_by(|a, b| {
-            (b.intent == chosen).cmp(&(a.intent == chosen)).then(b.weight.total_cmp(&a.weight))
+        // Unstable sorting allocates no buffer; ties are broken by id, so the order is fixed.
+        out.evidence.sort_unstable_by(|a, b| {
+            (b.intent == chosen)
+                .cmp(&(a.intent == chosen))
+                .then(b.weight.total_cmp(&a.weight))
+                .then(a.id.cmp(&b.id))
         });
         out.evidence.truncate(MAX_EVIDENCE);
         id
