@@ -296,6 +296,9 @@ fn prob_of(m: &IntentModel, text: &str, label: &str, buf: &mut Vec<f32>) -> f32 
 
 fn run() -> Result<bool, String> {
     let mut trainer = IntentTrainer::new();
+    // The emotion model was chosen by cross-validation with logistic regression: pinned here so
+    // that a change of the intent trainer's default does not silently change this artefact.
+    trainer.algorithm(Algorithm::LogisticRegression);
     let a = parse_args(&mut trainer)?;
     let mut bad = 0usize;
     let dir = a.corpora.trim_end_matches('/');
