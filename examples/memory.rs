@@ -68,20 +68,23 @@ fn typical(engine: &Engine, i: u64) -> Session {
     let t = i * 1_000;
     let order = format!("DD2026112{i:07}");
     let order = order.as_str().try_into().expect("order number fits");
-    let chat: [(u64, &str); 4] = [
-        (0, "在吗"),
-        (20_000, "我165 120斤穿什么码"),
-        (300_000, "什么时候发货呀"),
-        (900_000, "好的谢谢"),
+    let events = [
+        Event::buyer_says(t, "在吗"),
+        Event::agent_says(t + 15_000, "亲，在的"),
+        Event::buyer_says(t + 20_000, "我165 120斤穿什么码"),
+        Event::agent_says(t + 35_000, "亲，建议您选L码"),
+        Event::order_paid(t + 100_000, order, 15_900),
+        Event::page_view(t + 130_000, Page::OrderDetail),
+        Event::page_view(t + 160_000, Page::ReturnPolicy),
+        Event::PageLeave { at_ms: t + 200_000, page: Page::ReturnPolicy },
+        Event::buyer_says(t + 300_000, "什么时候发货呀"),
+        Event::agent_says(t + 315_000, "亲，48小时内发货"),
+        Event::buyer_says(t + 900_000, "好的谢谢"),
+        Event::agent_says(t + 915_000, "不客气哦"),
     ];
-    for (dt, text) in chat {
-        s.on_event(&Event::buyer_says(t + dt, text));
-        s.on_event(&Event::agent_says(t + dt + 15_000, "亲，马上为您查看"));
+    for e in &events {
+        s.on_event(e);
     }
-    s.on_event(&Event::order_paid(t + 100_000, order, 15_900));
-    s.on_event(&Event::page_view(t + 130_000, Page::OrderDetail));
-    s.on_event(&Event::page_view(t + 160_000, Page::ReturnPolicy));
-    s.on_event(&Event::PageLeave { at_ms: t + 200_000, page: Page::ReturnPolicy });
     s
 }
 
@@ -126,6 +129,9 @@ fn main() -> ExitCode {
         .map(|s| serde_json::to_string(&s.snapshot()).map_or(0, |j| j.len()))
         .collect();
     let snapshot = json.iter().sum::<usize>() as f64 / json.len() as f64;
+    if std::env::var_os("KEFU_SHOW_SNAPSHOT").is_some() {
+        println!("{}", serde_json::to_string(&sessions[0].snapshot()).unwrap_or_default());
+    }
     println!(
         "rss_mb={:.1} engine_heap_mb={:.1} session_bytes={per_session:.0} snapshot_bytes={snapshot:.0} sessions={n}",
         rss_engine as f64 / 1e6,

@@ -18,7 +18,7 @@ use crate::pipeline::policy::MessageView;
 pub const SNAPSHOT_VERSION: u32 = 1;
 
 /// Actions a session has room for before its decision buffer grows.
-const ACTIONS_RESERVED: usize = 8;
+const ACTIONS_RESERVED: usize = 4;
 
 /// One buyer's conversation: recent turns, counters, timers, open order facts, last scores,
 /// cooldowns and tags. Memory is bounded whatever the traffic (a few KiB).

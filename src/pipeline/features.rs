@@ -452,7 +452,8 @@ fn push_turn(q: &mut VecDeque<Turn>, at_ms: u64, from: Speaker, text: &str) {
     let mut t = if q.len() >= TURNS_KEPT {
         q.pop_front().unwrap_or(Turn { at_ms, from, text: String::new() })
     } else {
-        Turn { at_ms, from, text: String::with_capacity(TURN_TEXT_BYTES) }
+        // Sized to the text, not to the cap: most chat turns are a few characters.
+        Turn { at_ms, from, text: String::new() }
     };
     t.at_ms = at_ms;
     t.from = from;
