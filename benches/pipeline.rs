@@ -1,11 +1,12 @@
-//! Criterion benches: engine build cost, the whole pipeline on short and long buyer messages,
-//! order and behaviour events, snapshot and restore. Inputs are fixed: add, never edit.
+//! Criterion benches: engine build cost, each text stage alone, the bare baseline (jieba-rs cut
+//! plus one aho-corasick pass), the whole pipeline on short and long buyer messages, order and
+//! behaviour events, snapshot and restore. Inputs are fixed: add, never edit.
 
 use std::hint::black_box;
 use std::sync::LazyLock;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use kefu::{Engine, Event, Page, Session};
+use kefu::{Engine, Event, Page, Session, Stages};
 
 static ENGINE: LazyLock<Engine> = LazyLock::new(|| Engine::new().expect("default data builds"));
 
@@ -42,6 +43,53 @@ fn end_to_end(c: &mut Criterion) {
     g.finish();
 }
 
+/// Each text stage alone, on buffers the earlier stages filled for the same message.
+fn stages(c: &mut Criterion) {
+    let mut g = c.benchmark_group("stage");
+    for (name, text) in [("chat", CHAT), ("long", LONG)] {
+        let mut st = Stages::new(&ENGINE);
+        g.bench_function(format!("normalize/{name}"), |b| b.iter(|| st.normalize(black_box(text))));
+        st.prepare(text);
+        g.bench_function(format!("tokenize/{name}"), |b| b.iter(|| st.tokenize()));
+        g.bench_function(format!("intent/{name}"), |b| b.iter(|| st.intent()));
+        g.bench_function(format!("slots/{name}"), |b| b.iter(|| st.slots()));
+        g.bench_function(format!("emotion/{name}"), |b| b.iter(|| st.emotion()));
+    }
+    g.finish();
+}
+
+/// The bare cost the pipeline is compared with: jieba-rs cut with the same user dictionary
+/// and one leftmost-longest automaton pass over the dictionary words and rule keywords.
+fn baseline(c: &mut Criterion) {
+    let mut jieba = jieba_rs::Jieba::new();
+    let mut words: Vec<&str> = Vec::new();
+    for line in include_str!("../data/user_dict.txt").lines().skip(1) {
+        if let Some(w) =
+            line.split(['\t', ' ']).next().filter(|w| !w.is_empty() && !w.starts_with('#'))
+        {
+            jieba.add_word(w, Some(20_000), None);
+            words.push(w);
+        }
+    }
+    for line in include_str!("../data/rules.tsv").lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols.len() >= 4 && cols[2] == "keyword" && !line.starts_with('#') {
+            words.push(cols[3]);
+        }
+    }
+    let ac = aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(&words)
+        .expect("keywords build");
+    let mut g = c.benchmark_group("baseline");
+    for (name, text) in [("chat", CHAT), ("long", LONG)] {
+        g.bench_function(name, |b| {
+            b.iter(|| jieba.cut(black_box(text), false).len() + ac.find_iter(text).count())
+        });
+    }
+    g.finish();
+}
+
 fn order_event(c: &mut Criterion) {
     let mut g = c.benchmark_group("order_event");
     let mut s = warm();
@@ -52,6 +100,8 @@ fn order_event(c: &mut Criterion) {
     });
     let view = Event::page_view(6_000, Page::OrderDetail);
     g.bench_function("page_view", |b| b.iter(|| s.on_event(black_box(&view)).actions().len()));
+    let leave = Event::PageLeave { at_ms: 7_000, page: Page::ReturnPolicy };
+    g.bench_function("page_leave", |b| b.iter(|| s.on_event(black_box(&leave)).actions().len()));
     g.finish();
 }
 
@@ -68,5 +118,5 @@ fn snapshot(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, build, end_to_end, order_event, snapshot);
+criterion_group!(benches, build, stages, baseline, end_to_end, order_event, snapshot);
 criterion_main!(benches);

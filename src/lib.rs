@@ -63,6 +63,7 @@ mod event;
 mod id;
 mod pipeline;
 mod session;
+mod stages;
 pub mod train;
 
 pub use action::{Action, Fit, FollowUpKind, HandOffReason, Priority, Queue, RetainTrigger, Tag};
@@ -74,6 +75,8 @@ pub use error::Error;
 pub use event::{Envelope, Event, Offer, Page, RefundReason, Speaker};
 pub use id::{IntentId, Label, OrderId};
 pub use session::{Brief, BriefTurn, OrderBrief, SNAPSHOT_VERSION, Session, Snapshot};
+#[doc(hidden)]
+pub use stages::Stages;
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
