@@ -4,3 +4,4 @@ mod conversations;
 mod properties;
 mod samples;
 mod state;
+mod wire;
