@@ -15,7 +15,7 @@ use crate::pipeline::policy::{Known, Policy, PolicyParams, SizeCharts};
 use crate::pipeline::risk::RiskModel;
 use crate::pipeline::slots::SlotExtractor;
 use crate::pipeline::tokenize::Tokenizer;
-use crate::session::{SNAPSHOT_VERSION, Session, Snapshot};
+use crate::session::{SNAPSHOT_OLDEST, SNAPSHOT_VERSION, Session, Snapshot};
 
 /// Compiled dictionaries, automata, models and policy: build once, share everywhere.
 ///
@@ -80,8 +80,12 @@ impl Engine {
     ///
     /// # Errors
     ///
-    /// [`Error::Snapshot`] when the snapshot is of another format version or does not fit this
-    /// engine (for example it counts intercept words this engine does not have).
+    /// [`Error::Snapshot`], and no session, when the snapshot is of an unknown format version,
+    /// its checksum does not match its state (altered or corrupted in storage), its state is
+    /// one no session can hold (collections past their bounds, scores out of range), or it
+    /// does not fit this engine (it counts intercept words this engine does not have).
+    /// Versions [`SNAPSHOT_OLDEST`](crate::SNAPSHOT_OLDEST) to
+    /// [`SNAPSHOT_VERSION`](crate::SNAPSHOT_VERSION) are read.
     ///
     /// # Examples
     ///
@@ -95,13 +99,29 @@ impl Engine {
     /// # Ok::<(), kefu::Error>(())
     /// ```
     pub fn restore(&self, snapshot: Snapshot) -> Result<Session, Error> {
-        if snapshot.version != SNAPSHOT_VERSION {
-            return Err(Error::Snapshot {
-                message: format!(
-                    "format version {} is not supported; this build reads version {SNAPSHOT_VERSION}",
-                    snapshot.version
-                ),
-            });
+        let refuse = |message: String| Err(Error::Snapshot { message });
+        match snapshot.version {
+            // Version 1 had no checksum; its state reads as is (fields added since default).
+            // A `check` on a version 1 snapshot means its version digit was altered.
+            1 if snapshot.check.is_some() => {
+                return refuse("version 1 has no `check` field; the version was altered".into());
+            }
+            1 => {}
+            SNAPSHOT_VERSION => match snapshot.check {
+                None => return refuse("version 2 needs its `check` field; it is missing".into()),
+                Some(c) if c != Snapshot::checksum(&snapshot.state) => {
+                    return refuse(
+                        "its checksum does not match its state: it was altered or corrupted in storage"
+                            .into(),
+                    );
+                }
+                Some(_) => {}
+            },
+            v => {
+                return refuse(format!(
+                    "format version {v} is not supported; this build reads versions {SNAPSHOT_OLDEST} to {SNAPSHOT_VERSION}"
+                ));
+            }
         }
         let state = snapshot.state;
         if let Some(why) = state.invalid() {
@@ -116,7 +136,7 @@ impl Engine {
                 ),
             });
         }
-        Ok(Session::new(self.clone(), state))
+        Ok(Session::restored(self.clone(), state))
     }
 
     /// The id of intent `name`, if this engine knows it.

@@ -80,7 +80,9 @@ pub use engine::{Engine, EngineBuilder, MERCHANT_RULE_WEIGHT};
 pub use error::Error;
 pub use event::{Envelope, Event, MAX_BUYER_BYTES, Offer, Page, RefundReason, Speaker};
 pub use id::{IntentId, Label, OrderId};
-pub use session::{Brief, BriefTurn, OrderBrief, SNAPSHOT_VERSION, Session, Snapshot};
+pub use session::{
+    Brief, BriefTurn, OrderBrief, SNAPSHOT_OLDEST, SNAPSHOT_VERSION, Session, Snapshot,
+};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -13,8 +13,16 @@ use crate::pipeline::Scratch;
 use crate::pipeline::features::{State, question_hash};
 use crate::pipeline::policy::MessageView;
 
-/// The snapshot format this build writes and reads.
-pub const SNAPSHOT_VERSION: u32 = 1;
+/// The snapshot format this build writes. It reads this one and every older one:
+///
+/// | version | what changed |
+/// |---|---|
+/// | 1 | first format: `version` and `state` |
+/// | 2 | adds `check`, a checksum of the state, so a snapshot altered in storage is refused |
+pub const SNAPSHOT_VERSION: u32 = 2;
+
+/// The oldest snapshot format this build restores.
+pub const SNAPSHOT_OLDEST: u32 = 1;
 
 /// One buyer's conversation: recent turns, counters, timers, open order facts, last scores,
 /// cooldowns and tags. Memory is bounded whatever the traffic (a few KiB).
@@ -50,18 +58,68 @@ pub struct Session {
 /// A session's state, for storing it and continuing on any node with [`Engine::restore`].
 ///
 /// Serialize it with serde in any format. It carries a format version
-/// ([`SNAPSHOT_VERSION`]); the kept chat turns are stored masked, so a snapshot holds no phone
-/// numbers, ID cards, bank cards, e-mails or street addresses.
+/// ([`SNAPSHOT_VERSION`]) and a checksum of the state (`check`), so a snapshot that was
+/// truncated, corrupted or edited in storage is refused by [`Engine::restore`] instead of
+/// restoring a different session. The kept chat turns are stored masked, so a snapshot holds
+/// no phone numbers, ID cards, bank cards, e-mails or street addresses. Fields at their default
+/// are left out (a fresh session is `{"version":2,"check":…,"state":{}}`).
+///
+/// Keep the state's numbers exact: a store that reads JSON numbers as doubles (JavaScript)
+/// rounds the 64-bit question hashes, and the checksum then refuses the snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     /// Format version.
     pub version: u32,
+    /// Checksum of `state` (version 2 on); absent in version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) check: Option<u32>,
     pub(crate) state: State,
+}
+
+impl Snapshot {
+    /// The checksum of a state: FNV-1a over its JSON form, folded to 32 bits (a JSON number
+    /// every store keeps exactly). The JSON form leaves out fields at their default, so a
+    /// field added in a later build does not change the checksum of older snapshots.
+    pub(crate) fn checksum(state: &State) -> u32 {
+        struct Fnv(u64);
+        impl std::io::Write for Fnv {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                for &b in buf {
+                    self.0 ^= u64::from(b);
+                    self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+                }
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+        // Writing to a hasher cannot fail, and a state always serializes (no maps with
+        // non-string keys, no non-finite floats: `State::invalid` refuses them).
+        let _ = serde_json::to_writer(&mut h, state);
+        (h.0 ^ (h.0 >> 32)) as u32
+    }
 }
 
 impl Session {
     pub(crate) fn new(engine: Engine, state: State) -> Session {
         Session { engine, state, decision: Decision::default(), scratch: Scratch::default() }
+    }
+
+    /// A session continued from a restored state. The risk of its last event (what
+    /// [`Session::brief`] shows) is computed again from the state at that event's time, as the
+    /// session that took the snapshot had it; the rest of [`Session::decision`] is empty until
+    /// the next event.
+    pub(crate) fn restored(engine: Engine, state: State) -> Session {
+        let mut s = Session::new(engine, state);
+        if s.state.first_at_ms.is_some() {
+            let inner = &*s.engine.0;
+            let now = s.state.last_at_ms;
+            s.decision.clear(now);
+            s.decision.risk = inner.risk.score(&s.state.features(now, &inner.policy.params));
+        }
+        s
     }
 
     /// The engine this session runs on.
@@ -180,7 +238,8 @@ impl Session {
         for t in &mut state.turns {
             t.text = self.engine.mask(&t.text);
         }
-        Snapshot { version: SNAPSHOT_VERSION, state }
+        let check = Some(Snapshot::checksum(&state));
+        Snapshot { version: SNAPSHOT_VERSION, check, state }
     }
 
     /// What a human agent needs at a glance on hand-off: intent path, order facts, emotion
