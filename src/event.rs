@@ -415,11 +415,14 @@ enum Kind {
     Offer,
 }
 
-/// Every event type on the wire with its fields: name, type, required.
-const WIRE: &[(&str, &[(&str, Kind, bool)])] = {
+/// A wire field: name, type, required.
+type Field = (&'static str, Kind, bool);
+
+/// Every event type on the wire with its fields.
+const WIRE: &[(&str, &[Field])] = {
     use Kind::*;
-    const AT: (&str, Kind, bool) = ("at_ms", U64, true);
-    const ORDER: (&str, Kind, bool) = ("order", Label, true);
+    const AT: Field = ("at_ms", U64, true);
+    const ORDER: Field = ("order", Label, true);
     &[
         ("message", &[AT, ("from", Speaker, true), ("text", Text, true)]),
         ("order_created", &[AT, ORDER, ("amount_fen", U64, false), ("product", Label, false)]),

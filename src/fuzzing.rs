@@ -31,7 +31,7 @@ use crate::pipeline::risk::RiskModel;
 use crate::session::Snapshot;
 
 /// Most events [`decode_events`] yields (a bound on the cost of one fuzz input).
-pub const MAX_EVENTS: usize = 64;
+pub const MAX_EVENTS: usize = 24;
 
 /// The engine on the default data, built once per process.
 pub fn engine() -> &'static Engine {
@@ -158,7 +158,11 @@ pub fn session(data: &[u8]) {
     let _ = straight.brief().to_string();
     for e in &events {
         if let Event::Message { text, .. } = e {
-            let _ = engine.mask(text);
+            let mut end = text.len().min(1_024);
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let _ = engine.mask(&text[..end]);
         }
     }
 }
@@ -316,14 +320,14 @@ impl Reader<'_> {
     }
 
     /// A length byte, then that many bytes as (lossy) UTF-8; length 255 repeats the rest of
-    /// the input up to 16 KiB, for long messages.
+    /// the input up to 4 KiB, for long messages.
     fn text(&mut self) -> String {
         let n = usize::from(self.byte().unwrap_or(0));
         let end = (self.pos + n).min(self.data.len());
         let raw = &self.data[self.pos..end];
         self.pos = end;
         let s = String::from_utf8_lossy(raw).into_owned();
-        if n == 255 && !s.is_empty() { s.repeat((16_384 / s.len()).max(1)) } else { s }
+        if n == 255 && !s.is_empty() { s.repeat((4_096 / s.len()).max(1)) } else { s }
     }
 
     /// A count byte, then that many fragment indices.

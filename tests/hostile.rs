@@ -154,7 +154,7 @@ fn masking_a_megabyte_of_digits_and_addresses_terminates() {
 fn build_err(configure: impl FnOnce(&mut EngineBuilder) -> &mut EngineBuilder) -> Error {
     let mut b = Engine::builder();
     configure(&mut b);
-    b.build().err().expect("the builder refuses it")
+    b.build().expect_err("the builder refuses it")
 }
 
 #[test]
@@ -265,7 +265,7 @@ fn oversized_data_is_refused_before_anything_is_compiled() {
     for i in 0..=EngineBuilder::MAX_INTERCEPT_WORDS {
         b.intercept_word(&format!("词{i}"), 2);
     }
-    let err = b.build().err().expect("too many intercept words");
+    let err = b.build().expect_err("too many intercept words");
     assert!(err.to_string().contains("intercept words"), "{err}");
 
     let many_intents: String = std::iter::once("#format intents v1\n".to_owned())
@@ -287,7 +287,8 @@ fn oversized_data_is_refused_before_anything_is_compiled() {
 #[test]
 fn fuzz_regressions_stay_fixed() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
-    let targets: [(&str, fn(&[u8])); 3] = [
+    type Target = (&'static str, fn(&[u8]));
+    let targets: [Target; 3] = [
         ("event_json", |d| match d.split_first() {
             Some((b, rest)) if b % 2 == 1 => kefu::__fuzz::snapshot_json(rest),
             _ => kefu::__fuzz::event_line(d),

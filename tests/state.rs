@@ -127,7 +127,7 @@ proptest::proptest! {
     #[test]
     fn decisions_after_restore_equal_decisions_without_the_round_trip(
         bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
-        cut in 0usize..64,
+        cut in 0usize..25,
     ) {
         let engine = kefu::__fuzz::engine();
         let events = kefu::__fuzz::decode_events(&bytes);
