@@ -460,12 +460,40 @@ fn check_kind(kind: Kind, value: &serde_json::Value) -> Result<(), serde_json::E
     }
 }
 
+/// The object key whose value holds byte column `column` (1-based) of `line`, when the text
+/// before it ends inside a `"key": value` pair: names the field of a syntax error such as a
+/// number out of range (`"amount_fen":1e400`).
+fn key_before(line: &str, column: usize) -> Option<&str> {
+    let mut end = column.min(line.len());
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &line[..end];
+    // The nearest `"key":` before the column, looking back over a few colons.
+    for (i, _) in before.rmatch_indices(':').take(8) {
+        let head = before[..i].trim_end();
+        let Some(head) = head.strip_suffix('"') else { continue };
+        let Some(start) = head.rfind('"') else { continue };
+        let key = &head[start + 1..];
+        if !key.is_empty()
+            && key.len() <= 32
+            && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Some(key);
+        }
+    }
+    None
+}
+
 /// Turns serde's error for a line into one that names the field at fault. Only runs on bad
 /// lines: serde's internally tagged enums buffer the object and lose the field name of a
 /// type error, so the line is read again as a JSON value and each field checked on its own.
 fn diagnose(line: &str, err: &serde_json::Error) -> Error {
-    if err.is_syntax() || err.is_eof() {
+    if err.is_eof() {
         return invalid(None, format!("not valid JSON: {err}"));
+    }
+    if err.is_syntax() {
+        return invalid(key_before(line, err.column()), format!("not valid JSON: {err}"));
     }
     let value: serde_json::Value = match serde_json::from_str(line) {
         Ok(v) => v,
@@ -555,6 +583,16 @@ mod tests {
             (r#"{"type":"resolved","at_ms":1,"buyer":5}"#, Some("buyer"), "string"),
             ("[1,2]", None, "object"),
             ("not json", None, "column"),
+            (
+                r#"{"type":"order_paid","at_ms":1,"order":"1","amount_fen":1e400}"#,
+                Some("amount_fen"),
+                "out of range",
+            ),
+            (
+                r#"{"type":"message","at_ms":1,"from":"buyer","text":"\ud800"}"#,
+                Some("text"),
+                "escape",
+            ),
             (r#"{"type":"resolved","at_ms":1"#, None, "EOF"),
         ];
         for (line, field, needle) in cases {

@@ -29,14 +29,14 @@ const BAD: &[(usize, Option<&str>)] = &[
     (8, Some("amount_fen")),
     (9, None),
     (10, Some("stars")),
-    (12, None),
+    (12, Some("deep")),
     (13, None),
     (16, Some("reason")),
     (17, Some("buyer")),
     (20, Some("from")),
     (21, Some("hours")),
     (22, Some("order")),
-    (23, None),
+    (23, Some("text")),
 ];
 const GOOD: usize = 7;
 
