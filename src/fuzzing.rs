@@ -12,8 +12,9 @@
 //! - [`data_text`]: every merchant data format (intents, rules, intent model, emotion lexicon,
 //!   risk weights, policy, size chart) and the builder's shortcuts parse or fail with an error.
 //! - [`session`]: a sequence of events decoded from the bytes ([`decode_events`]) runs through
-//!   one session; scores stay in range, the brief renders, and a snapshot round trip taken
-//!   half-way gives the same decisions as the session that never left.
+//!   one session; scores stay in range, the brief renders, a snapshot round trip taken
+//!   half-way gives the same decisions and brief as the session that never left, and masking
+//!   is idempotent (a snapshot stores masked turns that a brief masks again).
 
 use std::sync::OnceLock;
 
@@ -155,6 +156,7 @@ pub fn session(data: &[u8]) {
         assert_eq!(a, b, "decisions diverge after a snapshot round trip on {e:?}");
         check(straight.decision());
     }
+    assert_eq!(moved.brief(), straight.brief(), "briefs diverge after a snapshot round trip");
     let _ = straight.brief().to_string();
     for e in &events {
         if let Event::Message { text, .. } = e {
@@ -162,7 +164,8 @@ pub fn session(data: &[u8]) {
             while !text.is_char_boundary(end) {
                 end -= 1;
             }
-            let _ = engine.mask(&text[..end]);
+            let once = engine.mask(&text[..end]);
+            assert_eq!(engine.mask(&once), once, "masking masked text changed it");
         }
     }
 }

@@ -35,6 +35,11 @@ pub(crate) struct Masker {
 /// Characters that can glue digit groups together (`138-1234-5678`, `6222 0212 …`).
 const SEP: &str = r"[ \-\u{00A0}\u{3000}\u{200B}]";
 
+/// Whether `c` is one of the separators of [`SEP`].
+fn is_sep(c: char) -> bool {
+    matches!(c, ' ' | '-' | '\u{00A0}' | '\u{3000}' | '\u{200B}')
+}
+
 /// Han characters that do not belong to a place name: they start the sentence around it.
 const NOT_PLACE: &str = "是在的到寄发址我你他她改成为送收给写填住了吧吗呢啊和或";
 
@@ -50,7 +55,7 @@ impl Masker {
         let number = r"[0-9０-９A-Za-z一二三四五六七八九十百零\-#]{1,8}";
         let pattern = format!(
             concat!(
-                r"(?P<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{{2,}})",
+                r"(?P<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{{2,}}(?:@[A-Za-z0-9._%+\-@]*)?)",
                 r"|(?P<addr>(?P<keep>(?:{place}{{2,6}}?(?:省|自治区|特别行政区))?",
                 r"(?:{place}{{1,6}}?(?:市|自治州|地区|盟))?(?:{place}{{1,6}}?(?:区|县|旗))?)",
                 r"{name}{{1,10}}?(?:路|街|大道|巷|弄|胡同|小区|花园|公寓|大厦|广场|苑|村|镇|乡)",
@@ -77,15 +82,42 @@ impl Masker {
             .replace_all(text, |c: &Captures<'_>| {
                 let mut out = String::new();
                 if let Some(m) = c.name("email") {
-                    let (local, domain) = m.as_str().split_once('@').unwrap_or(("", ""));
+                    // `a@b.cn@c.cn`: the first domain is kept and the chained rest masked
+                    // too, so that masking masked text changes nothing.
+                    let (local, rest) = m.as_str().split_once('@').unwrap_or(("", ""));
+                    let (domain, chained) = rest.split_once('@').unwrap_or((rest, ""));
                     out.extend(local.chars().next());
                     out.push_str("***@");
                     out.push_str(domain);
+                    if !chained.is_empty() {
+                        out.push_str("@***");
+                    }
                 } else if c.name("addr").is_some() {
                     out.push_str(c.name("keep").map_or("", |k| k.as_str()));
                     out.push_str("****");
                 } else if let Some(m) = c.name("num") {
-                    mask_number(m.as_str(), cue_before(&text[..m.start()]), &mut out);
+                    let before = &text[..m.start()];
+                    let mut run = m.as_str();
+                    // Up to 4 digits right after `*` are the kept tail of a number masked
+                    // before (`138****5678 6929384756102`): they stay as they are and do not
+                    // join the next group, so masking masked text changes nothing.
+                    let mut b = before.chars().rev();
+                    let after_star = match b.next() {
+                        Some('*') => true,
+                        Some(c) if is_sep(c) => b.next() == Some('*'),
+                        _ => false,
+                    };
+                    if after_star {
+                        let head = run.find(is_sep).unwrap_or(run.len());
+                        if run[..head].chars().count() <= 4 {
+                            let rest = run[head..].trim_start_matches(is_sep);
+                            out.push_str(&run[..run.len() - rest.len()]);
+                            run = rest;
+                        }
+                    }
+                    if !run.is_empty() {
+                        mask_number(run, cue_before(before), &mut out);
+                    }
                 }
                 out
             })
@@ -105,7 +137,7 @@ enum Cue {
     Id,
 }
 
-/// Characters before a number searched for a cue.
+/// Characters (other than `*`) before a number searched for a cue.
 const CUE_WINDOW: usize = 12;
 
 /// Cue words; of two ending at the same place the first listed wins (`身份证编号` is an ID).
@@ -132,9 +164,15 @@ const CUES: &[(&str, Cue)] = &[
     ("order", Cue::Order),
 ];
 
-/// The cue nearest the end of `before` within [`CUE_WINDOW`] characters.
+/// The cue nearest the end of `before` within [`CUE_WINDOW`] characters, not counting `*`
+/// (so that masked text, where `zhang@` became `z***@`, finds the cues it had before).
 fn cue_before(before: &str) -> Cue {
-    let start = before.char_indices().rev().nth(CUE_WINDOW - 1).map_or(0, |(i, _)| i);
+    let start = before
+        .char_indices()
+        .rev()
+        .filter(|&(_, c)| c != '*')
+        .nth(CUE_WINDOW - 1)
+        .map_or(0, |(i, _)| i);
     let tail = &before[start..];
     let mut best = (0, Cue::None);
     for &(word, cue) in CUES {
@@ -148,19 +186,54 @@ fn cue_before(before: &str) -> Cue {
     best.1
 }
 
-/// Masks a digit run (groups joined by separators); tries the space-separated parts on their
-/// own when the whole is not personal data (`13812345678 6929384756102`).
+/// Masks a digit run (groups joined by separators): from its left, the longest run of whole
+/// groups that is personal data is masked, or else the first group is kept, and so on
+/// (`138 1234 5678 6929384756102` masks the phone and keeps the order number). Only prefixes
+/// of at most 24 digits are tried, so this is linear in the run.
 fn mask_number(run: &str, cue: Cue, out: &mut String) {
-    if mask_digits(run, cue, out) {
-        return;
-    }
-    for (i, part) in run.split(' ').enumerate() {
-        if i > 0 {
-            out.push(' ');
+    let mut rest = run;
+    let mut ends: Vec<usize> = Vec::new();
+    let mut tmp = String::new();
+    while !rest.is_empty() {
+        // Byte ends of the first groups of `rest`, while they hold at most 24 digits.
+        ends.clear();
+        let (mut digits, mut in_group) = (0, false);
+        for (i, c) in rest.char_indices() {
+            if is_sep(c) {
+                if in_group {
+                    ends.push(i);
+                }
+                in_group = false;
+            } else {
+                digits += 1;
+                in_group = true;
+            }
+            if digits > 24 {
+                break;
+            }
         }
-        if !mask_digits(part, cue, out) {
-            out.push_str(part);
+        if in_group && digits <= 24 {
+            ends.push(rest.len());
         }
+        let first = ends.first().copied().unwrap_or(rest.len());
+        let masked = ends.iter().rev().find(|&&e| {
+            tmp.clear();
+            mask_digits(&rest[..e], cue, &mut tmp)
+        });
+        let end = match masked {
+            Some(&e) => {
+                out.push_str(&tmp);
+                e
+            }
+            None => {
+                out.push_str(&rest[..first]);
+                first
+            }
+        };
+        rest = &rest[end..];
+        let t = rest.trim_start_matches(is_sep);
+        out.push_str(&rest[..rest.len() - t.len()]);
+        rest = t;
     }
 }
 
@@ -184,6 +257,17 @@ fn mask_digits(run: &str, cue: Cue, out: &mut String) -> bool {
     }
     let d = &d[..n];
     let grouped = run.chars().any(|c| !c.is_alphanumeric());
+    // Whether the digit groups are fours but the last (1 to 4), as cards are written.
+    let fours = {
+        let mut sizes = run.split(|c: char| !c.is_alphanumeric()).filter(|g| !g.is_empty());
+        let mut last = sizes.next().map_or(0, |g| g.chars().count());
+        let mut ok = true;
+        for g in sizes {
+            ok &= last == 4;
+            last = g.chars().count();
+        }
+        ok && (1..=4).contains(&last)
+    };
     let x = d.last() == Some(&b'X');
     let id = |d: &[u8]| n == 18 && id_check(d) && id_plausible(d);
     if x && !(n == 18 && (cue == Cue::Id || id(d))) {
@@ -196,7 +280,7 @@ fn mask_digits(run: &str, cue: Cue, out: &mut String) -> bool {
         (5, 4)
     } else if (n == 18 || n == 15) && cue == Cue::Id || id(d) {
         (3, 4)
-    } else if (16..=19).contains(&n) && bank_card(d, grouped, cue) {
+    } else if (16..=19).contains(&n) && bank_card(d, grouped.then_some(fours), cue) {
         (0, 4)
     } else if (10..=12).contains(&n) && d[0] == b'0' && d[1] != b'0' && cue != Cue::Order {
         (if d[1] <= b'2' { 3 } else { 4 }, 4)
@@ -216,17 +300,18 @@ fn mask_digits(run: &str, cue: Cue, out: &mut String) -> bool {
 }
 
 /// Whether 16-19 digits are a bank card: after a card cue always; after an order cue never;
-/// otherwise when grouped (`6222 0212 …`), or when they pass the Luhn check and start like a
+/// otherwise when grouped in fours (`6222 0212 …`), or when ungrouped, they pass the Luhn check and start like a
 /// card issuer (UnionPay 62/60, Visa 4, Mastercard 5 and 2221-2720, JCB/Amex 3, the old
 /// domestic 95/96 cards), which leaves most bare order numbers readable.
-fn bank_card(d: &[u8], grouped: bool, cue: Cue) -> bool {
+fn bank_card(d: &[u8], grouped: Option<bool>, cue: Cue) -> bool {
     match cue {
         Cue::Card => return true,
         Cue::Order => return false,
         Cue::None | Cue::Id => {}
     }
-    if grouped {
-        return true;
+    if let Some(fours) = grouped {
+        // Card groups are fours (the last may be shorter): `6222 0212 3456 7890 123`.
+        return fours;
     }
     let issuer = match d[0] {
         b'3' | b'4' | b'5' | b'6' => true,
@@ -309,6 +394,8 @@ mod tests {
         ("0086 13812345678", "0086 138****5678"),
         ("8613812345678", "86138****5678"),
         ("13812345678 6929384756102", "138****5678 6929384756102"),
+        ("138 1234 5678 6929384756102", "138 **** 5678 6929384756102"),
+        ("尾号5678 6929384756102", "尾号5678 6929384756102"),
         ("打19912345678或者17712345678", "打199****5678或者177****5678"),
         // landlines
         ("座机010-12345678", "座机010-****5678"),
@@ -331,6 +418,7 @@ mod tests {
         ("邮箱zhang.san@qq.com", "邮箱z***@qq.com"),
         ("123456789@qq.com发我", "1***@qq.com发我"),
         ("发到 li_si-88@163.com 谢谢", "发到 l***@163.com 谢谢"),
+        ("a@b.cna@b.cn", "a***@b.cna@***"),
         // addresses
         ("北京市朝阳区建国路88号", "北京市朝阳区****"),
         ("地址是北京市朝阳区建国路88号,谢谢", "地址是北京市朝阳区****,谢谢"),
@@ -413,6 +501,41 @@ mod tests {
                 let s = String::from_utf8(d).unwrap();
                 assert!(M.mask(&s).starts_with("****"), "card {s} unmasked");
             }
+        }
+    }
+
+    #[test]
+    fn masking_masked_text_changes_nothing() {
+        // A snapshot stores masked turns and a brief masks them again: masking is idempotent.
+        let mut inputs: Vec<String> = CASES.iter().map(|(t, _)| (*t).to_owned()).collect();
+        let parts = [
+            "a@b.cn",
+            "13812345678",
+            " ",
+            "-",
+            "北京市朝阳区建国路88号",
+            "x",
+            "卡号",
+            "订单",
+            "6222021234567890128",
+            "11010519491231002X",
+            "@",
+            ".",
+            "3栋",
+            "１３８",
+        ];
+        let mut seed = 1u64;
+        for _ in 0..5_000 {
+            let mut s = String::new();
+            for _ in 0..6 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s.push_str(parts[(seed >> 33) as usize % parts.len()]);
+            }
+            inputs.push(s);
+        }
+        for s in inputs {
+            let once = M.mask(&s);
+            assert_eq!(M.mask(&once), once, "mask is not idempotent on {s:?}");
         }
     }
 
