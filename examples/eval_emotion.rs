@@ -5,7 +5,12 @@
 //! cargo run --release --example eval_emotion -- reviews/dev.tsv            # label = positive/negative
 //! cargo run --release --example eval_emotion -- weibo/dev.tsv --map MAP.tsv
 //! cargo run --release --example eval_emotion -- FILE.tsv --misses          # also list the errors
+//! cargo run --release --example eval_emotion -- FILE.tsv --model M.tsv --lexicon L.tsv
 //! ```
+//!
+//! `--model M.tsv` replaces the learned emotion model (`emotion_model v1`, as written by
+//! `train_emotion`) and `--lexicon L.tsv` adds lexicon entries or params (`emotion v1`) on top
+//! of the defaults: both for tuning on held-out rows of the train splits.
 //!
 //! The file has a header line naming its columns; it needs a `text` column and either
 //!
@@ -20,7 +25,8 @@
 //!   neutral/none -> neutral, surprise dropped) or with `--map MAP.tsv` (`from<TAB>to` per line;
 //!   an empty `to` drops the row). Mapped labels give the 6-class report.
 //!
-//! Each text runs as a buyer message in a fresh session (`Engine::new()`, public API only). Bad
+//! Each text runs as a buyer message in a fresh session (`Engine::new()` unless `--model` or
+//! `--lexicon` is given; public API only). Bad
 //! lines are reported on stderr with their line number and skipped; the exit code is 1 if any
 //! line was bad. The last line is `accuracy=… macro_f1=… n=…`, followed for the 6-class report
 //! by ` anger_precision=… anger_recall=…` and for valence by ` abstain=…`.
@@ -30,7 +36,8 @@ use std::process::ExitCode;
 
 use kefu::{Emotion, Engine, Event};
 
-const USAGE: &str = "usage: eval_emotion FILE.tsv [--map MAP.tsv] [--misses]";
+const USAGE: &str =
+    "usage: eval_emotion FILE.tsv [--map MAP.tsv] [--misses] [--model M.tsv] [--lexicon L.tsv]";
 
 fn builtin_map(label: &str) -> Option<Option<Emotion>> {
     let e = match label {
@@ -53,6 +60,8 @@ fn main() -> ExitCode {
     let mut path = None;
     let mut map_path = None;
     let mut misses = false;
+    let mut model_path: Option<String> = None;
+    let mut lexicon_path: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -64,6 +73,14 @@ fn main() -> ExitCode {
                 }
             },
             "--misses" => misses = true,
+            "--model" | "--lexicon" => match args.next() {
+                Some(m) if a == "--model" => model_path = Some(m),
+                Some(m) => lexicon_path = Some(m),
+                None => {
+                    eprintln!("{USAGE}");
+                    return ExitCode::FAILURE;
+                }
+            },
             _ if path.is_none() && !a.starts_with("--") => path = Some(a),
             _ => {
                 eprintln!("{USAGE}");
@@ -113,7 +130,19 @@ fn main() -> ExitCode {
         user_map = Some(map);
     }
 
-    let engine = match Engine::new() {
+    let mut builder = Engine::builder();
+    for (p, is_model) in [(&model_path, true), (&lexicon_path, false)] {
+        let Some(p) = p else { continue };
+        match std::fs::read_to_string(p) {
+            Ok(t) if is_model => builder.emotion_model(p, &t),
+            Ok(t) => builder.emotion_lexicon(p, &t),
+            Err(e) => {
+                eprintln!("eval_emotion: cannot read {p}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+    }
+    let engine = match builder.build() {
         Ok(e) => e,
         Err(e) => {
             eprintln!("eval_emotion: {e}");

@@ -18,6 +18,7 @@ pub(crate) mod embedded {
     pub(crate) const RULES: &str = include_str!("../data/rules.tsv");
     pub(crate) const INTENT_MODEL: &str = include_str!("../data/intent_model.tsv");
     pub(crate) const EMOTION: &str = include_str!("../data/emotion.tsv");
+    pub(crate) const EMOTION_MODEL: &str = include_str!("../data/emotion_model.tsv");
     pub(crate) const RISK: &str = include_str!("../data/risk_model.tsv");
     pub(crate) const POLICY: &str = include_str!("../data/policy.tsv");
     pub(crate) const SIZE_CHART: &str = include_str!("../data/size_chart.tsv");

@@ -183,6 +183,8 @@ pub enum Factor {
     SlowResponse,
     /// Logistics stalled.
     LogisticsStalled,
+    /// The buyer urged shipping (催发货): pressing because the parcel is late.
+    UrgedShipping,
     /// The buyer talked about cancelling, refunding or returning.
     CancelRefundIntent,
     /// The buyer reported a quality problem or complained.
@@ -197,7 +199,7 @@ pub enum Factor {
 
 impl Factor {
     /// Number of factors.
-    pub const COUNT: usize = 19;
+    pub const COUNT: usize = 20;
     /// Every factor, in index order.
     pub const ALL: [Factor; Factor::COUNT] = [
         Factor::GoldenWindow,
@@ -214,6 +216,7 @@ impl Factor {
         Factor::PositiveEmotion,
         Factor::SlowResponse,
         Factor::LogisticsStalled,
+        Factor::UrgedShipping,
         Factor::CancelRefundIntent,
         Factor::QualityComplaint,
         Factor::OfferAccepted,
@@ -243,6 +246,7 @@ impl Factor {
             Factor::PositiveEmotion => "positive_emotion",
             Factor::SlowResponse => "slow_response",
             Factor::LogisticsStalled => "logistics_stalled",
+            Factor::UrgedShipping => "urged_shipping",
             Factor::CancelRefundIntent => "cancel_refund_intent",
             Factor::QualityComplaint => "quality_complaint",
             Factor::OfferAccepted => "offer_accepted",

@@ -70,6 +70,28 @@ impl Engine {
         EngineBuilder::new()
     }
 
+    /// The emotion of one text read as a buyer message, outside any session: the same
+    /// normaliser, segmenter and emotion stage a session runs (no intent, no state). For
+    /// scoring reviews or logs offline; it allocates two small buffers per call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let engine = kefu::Engine::new()?;
+    /// let e = engine.emotion_of("垃圾东西，气死我了！！！");
+    /// assert_eq!(e.label, kefu::Emotion::Anger);
+    /// assert!(e.valence < 0.0);
+    /// # Ok::<(), kefu::Error>(())
+    /// ```
+    pub fn emotion_of(&self, text: &str) -> crate::EmotionScore {
+        let (mut norm, mut tokens) = (String::new(), Vec::new());
+        let cues = self.0.normalizer.run(text, &mut norm);
+        self.0.tokenizer.cut(&norm, &mut tokens);
+        let mut out = crate::EmotionScore::default();
+        self.0.emotion.score(&norm, &tokens, &cues, &mut out);
+        out
+    }
+
     /// A new buyer session. Cheap: it clones an `Arc` and allocates small empty buffers.
     pub fn session(&self) -> Session {
         Session::new(self.clone(), State::default())
@@ -194,6 +216,7 @@ pub struct EngineBuilder {
     regexes: Vec<(String, String, f32)>,
     model: Option<(String, String)>,
     emotion: Vec<(String, String)>,
+    emotion_model: Option<(String, String)>,
     risk: Vec<(String, String)>,
     policy: Vec<(String, String)>,
     sizes: Vec<(String, String)>,
@@ -214,6 +237,7 @@ impl Default for EngineBuilder {
             regexes: Vec::new(),
             model: None,
             emotion: Vec::new(),
+            emotion_model: None,
             risk: Vec::new(),
             policy: Vec::new(),
             sizes: Vec::new(),
@@ -298,6 +322,15 @@ impl EngineBuilder {
         self
     }
 
+    /// Replaces the learned emotion model (format `emotion_model v1`, as written by
+    /// `examples/train_emotion.rs`; see `data/README.md`). The lexicon of
+    /// [`EngineBuilder::emotion_lexicon`] still applies; without defaults and without this
+    /// model, the emotion stage is the lexicon alone.
+    pub fn emotion_model(&mut self, name: &str, text: &str) -> &mut Self {
+        self.emotion_model = Some((name.into(), text.into()));
+        self
+    }
+
     /// Overrides risk weights (format `risk_model v1`: `factor weight [rationale]`).
     pub fn risk_weights(&mut self, name: &str, text: &str) -> &mut Self {
         self.risk.push((name.into(), text.into()));
@@ -374,7 +407,11 @@ impl EngineBuilder {
         // One normaliser serves the messages and the keywords, which must be spelled alike.
         let normalizer = Normalizer::new();
         let intent = IntentStage::build(&catalog, &normalizer, &rules, model, intent_params)?;
-        let emotion = EmotionStage::build(&srcs(d.emotion, &self.emotion))?;
+        let emotion_model = match &self.emotion_model {
+            Some((n, t)) => Some((n.as_str(), t.as_str())),
+            None => d.emotion_model,
+        };
+        let emotion = EmotionStage::build(&srcs(d.emotion, &self.emotion), emotion_model)?;
         let risk = RiskModel::parse(&srcs(d.risk, &self.risk))?;
         let sizes = SizeCharts::parse(&srcs(d.sizes, &self.sizes))?;
         let known = Known::resolve(&catalog);
@@ -530,6 +567,7 @@ struct Defaults {
     rules: Option<Source<'static>>,
     model: Option<Source<'static>>,
     emotion: Option<Source<'static>>,
+    emotion_model: Option<Source<'static>>,
     risk: Option<Source<'static>>,
     policy: Option<Source<'static>>,
     sizes: Option<Source<'static>>,
@@ -546,6 +584,7 @@ impl Defaults {
                 rules: Some(("data/rules.tsv", e::RULES)),
                 model: Some(("data/intent_model.tsv", e::INTENT_MODEL)),
                 emotion: Some(("data/emotion.tsv", e::EMOTION)),
+                emotion_model: Some(("data/emotion_model.tsv", e::EMOTION_MODEL)),
                 risk: Some(("data/risk_model.tsv", e::RISK)),
                 policy: Some(("data/policy.tsv", e::POLICY)),
                 sizes: Some(("data/size_chart.tsv", e::SIZE_CHART)),
@@ -558,6 +597,7 @@ impl Defaults {
             rules: None,
             model: None,
             emotion: None,
+            emotion_model: None,
             risk: None,
             policy: None,
             sizes: None,

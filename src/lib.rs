@@ -27,7 +27,8 @@
 //! Every buyer message runs through normalise (width, case, traditional -> simplified, folded
 //! runs, emoji cues) -> tokenize (jieba-rs with an e-commerce dictionary) -> intent (keyword
 //! automaton + regex set + trained linear model, fused) and slots -> emotion (lexicon with
-//! negation, degree words, contrast, punctuation and emoji) -> session features -> refund risk
+//! negation, degree words, contrast, punctuation and emoji, fused with a trained linear model;
+//! the trajectory over the session drives the anger hand-off) -> session features -> refund risk
 //! (logistic, explainable per factor) -> policy (thresholds, cooldowns, budgets). Order and
 //! behaviour events skip the text stages.
 //!

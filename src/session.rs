@@ -1,5 +1,6 @@
 //! [`Session`]: one buyer's rolling state; [`Session::on_event`] runs the pipeline.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -24,10 +25,13 @@ pub const SNAPSHOT_VERSION: u32 = 2;
 /// The oldest snapshot format this build restores.
 pub const SNAPSHOT_OLDEST: u32 = 1;
 
+/// Actions a session has room for before its decision buffer grows.
+const ACTIONS_RESERVED: usize = 8;
+
 /// One buyer's conversation: recent turns, counters, timers, open order facts, last scores,
-/// cooldowns and tags. Memory is bounded whatever the traffic: about 1 KiB fresh and at most
-/// 20 KiB once the buffers it reuses have grown to the largest message (18 KiB measured after
-/// 100 000 hostile events for one buyer, `tests/memory.rs`); a snapshot is a few KiB of JSON.
+/// cooldowns and tags. Memory is bounded whatever the traffic: about 2 KiB fresh and at most
+/// 8 KiB (6 KiB measured after 100 000 hostile events for one buyer, `tests/memory.rs`; the
+/// per-message buffers belong to the thread, not the session); a snapshot is a few KiB of JSON.
 ///
 /// Hostile input has a documented result, never a panic: a message past 512 characters is
 /// read up to there and flagged [`Flags::truncated`](crate::Flags); empty, blank, zero-width,
@@ -61,7 +65,15 @@ pub struct Session {
     engine: Engine,
     state: State,
     decision: Decision,
-    scratch: Scratch,
+    /// How many of the oldest kept turns came from a snapshot, and so are masked already:
+    /// [`Session::brief`] and [`Session::snapshot`] do not mask them twice.
+    premasked: usize,
+}
+
+thread_local! {
+    /// Per-message buffers, one set per thread rather than per session: a shop holds many
+    /// idle sessions and runs few at a time. Bounded by the message cap (512 characters).
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// A session's state, for storing it and continuing on any node with [`Engine::restore`].
@@ -113,7 +125,12 @@ impl Snapshot {
 
 impl Session {
     pub(crate) fn new(engine: Engine, state: State) -> Session {
-        Session { engine, state, decision: Decision::default(), scratch: Scratch::default() }
+        let mut decision = Decision::default();
+        // Room for the actions of any one event, so that order and behaviour events never
+        // allocate, even on a fresh session (tests/alloc.rs).
+        decision.actions.reserve(ACTIONS_RESERVED);
+        decision.fired.reserve(ACTIONS_RESERVED);
+        Session { engine, state, decision, premasked: 0 }
     }
 
     /// A session continued from a restored state. The risk of its last event (what
@@ -122,6 +139,7 @@ impl Session {
     /// the next event.
     pub(crate) fn restored(engine: Engine, state: State) -> Session {
         let mut s = Session::new(engine, state);
+        s.premasked = s.state.turns.len();
         if s.state.first_at_ms.is_some() {
             let inner = &*s.engine.0;
             let now = s.state.last_at_ms;
@@ -147,6 +165,7 @@ impl Session {
         let inner = &*self.engine.0;
         let st = &mut self.state;
         let d = &mut self.decision;
+        let turns_before = st.turns.len();
         let (now, out_of_order) = st.tick(event.at_ms());
         d.clear(now);
         d.flags.out_of_order = out_of_order;
@@ -155,7 +174,7 @@ impl Session {
 
         match event {
             Event::Message { from: Speaker::Buyer, text, .. } => {
-                buyer_message(inner, now, text, st, d, &mut self.scratch);
+                SCRATCH.with_borrow_mut(|sc| buyer_message(inner, now, text, st, d, sc));
             }
             Event::Message { from, text, .. } => st.on_message(now, *from, text),
             Event::OrderCreated { order, amount_fen, product, .. } => {
@@ -237,14 +256,26 @@ impl Session {
         let risk = inner.risk.score(&x);
         d.risk = risk;
         policy.retain(now, &risk, policy_reopened, st, d);
+        // A message pushes out the oldest turn once the ring is full, and snapshot turns are
+        // the oldest: fewer of them remain.
+        if self.premasked > 0 && matches!(event, Event::Message { .. }) {
+            let evicted = (turns_before + 1).saturating_sub(st.turns.len());
+            self.premasked = self.premasked.saturating_sub(evicted);
+        }
         d
+    }
+
+    /// The risk features after the last event (what [`Decision::risk`] was scored on), for
+    /// the risk trainer.
+    pub(crate) fn risk_features(&self) -> [f32; Factor::COUNT] {
+        self.state.features(self.state.last_at_ms, &self.engine.0.policy.params)
     }
 
     /// The session's state for storage; restore it with [`Engine::restore`]. Kept chat turns
     /// are masked.
     pub fn snapshot(&self) -> Snapshot {
         let mut state = self.state.clone();
-        for t in &mut state.turns {
+        for t in state.turns.iter_mut().skip(self.premasked) {
             t.text = self.engine.mask(&t.text);
         }
         let check = Some(Snapshot::checksum(&state));
@@ -278,10 +309,15 @@ impl Session {
             turns: st
                 .turns
                 .iter()
-                .map(|t| BriefTurn {
+                .enumerate()
+                .map(|(i, t)| BriefTurn {
                     at_ms: t.at_ms,
                     from: t.from,
-                    text: self.engine.mask(&t.text),
+                    text: if i < self.premasked {
+                        t.text.clone()
+                    } else {
+                        self.engine.mask(&t.text)
+                    },
                 })
                 .collect(),
         }

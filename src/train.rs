@@ -1042,3 +1042,8 @@ mod tests {
         }
     }
 }
+
+mod risk;
+pub use risk::{
+    Decile, LineError, RiskData, RiskEvaluation, RiskExample, RiskTrainer, RiskWeights,
+};

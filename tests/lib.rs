@@ -2,8 +2,10 @@
 mod builder;
 mod concurrency;
 mod conversations;
+mod emotion_trajectory;
 mod hostile;
 mod properties;
+mod risk;
 mod samples;
 mod state;
 mod wire;

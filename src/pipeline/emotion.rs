@@ -1,4 +1,6 @@
-//! Stage 4: emotion — lexicon with negation, degree, contrast, punctuation and emoji.
+//! Stage 4: emotion — lexicon with negation, degree, contrast, punctuation and emoji, fused
+//! with a learned linear model (`data/emotion_model.tsv`, see `EmotionStage::fused` and
+//! `data/README.md`).
 //!
 //! One aho-corasick automaton (leftmost-longest, so `不错` wins over the negator `不` and
 //! `会不会` over `不会`) holds every lexicon word and modifier of `data/emotion.tsv`. One scan
@@ -21,9 +23,13 @@
 //! - `!`, runs of `?` and folded repeats raise intensity and push an already negative message
 //!   towards anger; a repeated word (`人工人工人工`) is impatience.
 //!
-//! The label is the emotion with the largest score when it beats a constant neutral score
-//! (`neutral_base`); `scores` are the evidence normalised together with that neutral mass, so
-//! a weak cue moves `valence` without changing the label. Nothing allocates per call.
+//! Without a learned model, the label is the emotion with the largest score when it beats a
+//! constant neutral score (`neutral_base`); `scores` are the evidence normalised together with
+//! that neutral mass, so a weak cue moves `valence` without changing the label. With one (the
+//! default), a second pass hashes the message's words and character 1-2-grams and looks them up
+//! in a compact table; the lexicon evidence and the model's log-odds are fused with the
+//! weights of the `param` records (chosen by cross-validation on train splits). Nothing
+//! allocates per call.
 
 use std::ops::Range;
 
@@ -33,8 +39,12 @@ use crate::data::{Record, Source, records};
 use crate::decision::{Emotion, EmotionScore};
 use crate::error::Error;
 use crate::pipeline::Cues;
+use crate::pipeline::intent::{FeatureSpec, Fnv, feature_hash};
 
 const FORMAT: &str = "emotion v1";
+const MODEL_FORMAT: &str = "emotion_model v1";
+/// Most feature lines a model may have (a bound on build time and memory).
+const MAX_MODEL_FEATURES: usize = 1 << 22;
 
 const ANGER: usize = 0;
 const ANXIETY: usize = 1;
@@ -108,6 +118,24 @@ struct Params {
     request_thanks: f32,
     /// Share of a praise word kept as worry when `吗` follows it (`好看吗`).
     praise_question: f32,
+    /// With a learned model: weight of its emotion log-odds in the label.
+    model_emotion: f32,
+    /// With a learned model: weight of the lexicon evidence in the label.
+    lexicon_emotion: f32,
+    /// With a learned model: weight of the lexicon evidence in the valence log-odds.
+    lexicon_valence: f32,
+    /// With a learned model: intensity evidence per unit of the model's own log-odds margin of
+    /// the label over neutral.
+    model_intensity: f32,
+    /// With a learned model: anger must beat the runner-up by this fused margin, else the
+    /// runner-up is the label (hand-off follows anger, so it must be precise).
+    anger_margin: f32,
+    /// With a learned model: share of a negated emotion word's weight that counts against
+    /// its emotion.
+    negated_against: f32,
+    /// With a learned model and a contrast word: share of the model's scores taken from the
+    /// clause after the last contrast word (the rest from the whole message).
+    contrast_model: f32,
 }
 
 impl Default for Params {
@@ -129,6 +157,13 @@ impl Default for Params {
             anger_bias: 1.3,
             request_thanks: 0.4,
             praise_question: 0.5,
+            model_emotion: 0.5,
+            lexicon_emotion: 2.5,
+            lexicon_valence: 0.2,
+            model_intensity: 0.25,
+            anger_margin: 1.75,
+            negated_against: 0.5,
+            contrast_model: 0.0,
         }
     }
 }
@@ -162,6 +197,13 @@ impl Params {
             "anger_bias" => &mut self.anger_bias,
             "request_thanks" => &mut self.request_thanks,
             "praise_question" => &mut self.praise_question,
+            "model_emotion" => &mut self.model_emotion,
+            "lexicon_emotion" => &mut self.lexicon_emotion,
+            "lexicon_valence" => &mut self.lexicon_valence,
+            "model_intensity" => &mut self.model_intensity,
+            "anger_margin" => &mut self.anger_margin,
+            "negated_against" => &mut self.negated_against,
+            "contrast_model" => &mut self.contrast_model,
             _ => return Err(r.error(format!("unknown param `{name}`; see data/README.md"))),
         };
         *slot = v;
@@ -178,6 +220,346 @@ pub(crate) struct EmotionStage {
     /// Closing words of [`Kind::Frame`], indexed by `close`.
     closes: Vec<String>,
     params: Params,
+    /// The learned model, when one is loaded.
+    model: Option<Model>,
+}
+
+/// Classes of the learned model: three valence classes, then the six emotions in
+/// [`Emotion::ALL`] order.
+const CLASSES: usize = 3 + Emotion::COUNT;
+const CLASS_NAMES: [&str; 3] = ["valence_negative", "valence_neutral", "valence_positive"];
+
+/// One slot of the model's open-addressing table: the upper 32 bits of the feature's hash
+/// (0 = empty) and its weights quantised to `i16`, 32 bytes aligned, so a lookup reads one
+/// cache line.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(32))]
+struct Slot {
+    key: u32,
+    w: [i16; CLASSES],
+}
+
+/// A parsed `emotion_model v1`: a linear model over the intent stage's hashed features (see
+/// [`FeatureSpec`]). The table is built for speed: each feature's weights sit beside its key
+/// (one cache line per lookup, where a hash map plus a row array would touch three), as
+/// `i16` times `quantum` (a step of 1/32767 of the largest weight, far below the precision
+/// the weights are written with).
+#[derive(Debug, Clone)]
+struct Model {
+    spec: FeatureSpec,
+    bias: [f32; CLASSES],
+    slots: Vec<Slot>,
+    /// `slots.len() - 1` (a power of two minus one).
+    mask: usize,
+    quantum: f32,
+    /// Whether [`fast_features`] computes the spec's features.
+    fast: bool,
+}
+
+/// The hashes of the features of `text` for a spec of words and character 1- and 2-grams
+/// without markers or word pairs: the same values as [`FeatureSpec::for_each`] followed by
+/// [`feature_hash`] (a test checks it), without slicing windows, in one pass over the text.
+fn fast_features(
+    text: &str,
+    tokens: &[Range<u32>],
+    words: bool,
+    char_max: u8,
+    fold: bool,
+    emit: &mut impl FnMut(u64),
+) {
+    let start = |prefix: &str| {
+        let mut h = Fnv::new();
+        h.bytes(prefix.as_bytes(), false);
+        h
+    };
+    if words {
+        let w0 = start("w:");
+        for t in tokens {
+            let Some(w) = text.get(t.start as usize..t.end as usize) else { continue };
+            if w.trim().is_empty() {
+                continue;
+            }
+            let mut h = w0;
+            h.bytes(w.as_bytes(), fold);
+            emit(h.finish());
+        }
+    }
+    if char_max == 0 {
+        return;
+    }
+    let (c1, c2) = (start("c1:"), start("c2:"));
+    let mut prev: Option<&[u8]> = None;
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() {
+            continue;
+        }
+        let piece = &text.as_bytes()[i..i + c.len_utf8()];
+        let mut h = c1;
+        h.bytes(piece, fold);
+        emit(h.finish());
+        if char_max >= 2
+            && let Some(p) = prev
+        {
+            let mut h = c2;
+            h.bytes(p, fold);
+            h.bytes(piece, fold);
+            emit(h.finish());
+        }
+        prev = Some(piece);
+    }
+}
+
+/// The slot key of a hash: its upper half, never 0.
+fn slot_key(h: u64) -> u32 {
+    ((h >> 32) as u32).max(1)
+}
+
+impl Model {
+    /// Parses a model text (columns tab-separated, shown with `→`):
+    ///
+    /// ```text
+    /// #format emotion_model v1
+    /// @classes → valence_negative → valence_neutral → valence_positive → anger → … → neutral
+    /// @features → w → c1 → c2 → sqrt
+    /// @bias → 0.1 → -0.3 → …                      (one per class of @classes)
+    /// c2:垃圾 → 1.92 → -0.4 → -1.5 → 0.84 → …      (one weight per class of @classes)
+    /// ```
+    ///
+    /// Weights are calibrated log-odds (already divided by the training temperature); a class
+    /// that `@classes` does not name has weight 0.
+    fn parse(src: Source<'_>) -> Result<Model, Error> {
+        let mut m = Model {
+            spec: FeatureSpec::default(),
+            bias: [0.0; CLASSES],
+            slots: Vec::new(),
+            mask: 0,
+            quantum: 1.0,
+            fast: false,
+        };
+        // (feature hash, weights, line)
+        let mut rows: Vec<(u64, [f32; CLASSES], usize)> = Vec::new();
+        let mut classes: Vec<usize> = Vec::new();
+        let mut seen_classes = false;
+        let mut seen_features = false;
+        let slot = |r: &Record<'_>, name: &str| -> Result<usize, Error> {
+            if let Some(i) = CLASS_NAMES.iter().position(|c| *c == name) {
+                return Ok(i);
+            }
+            Emotion::from_name(name).map(|e| 3 + e.index()).ok_or_else(|| {
+                r.error(format!(
+                    "unknown class `{name}`; use valence_negative, valence_neutral, valence_positive or an emotion id"
+                ))
+            })
+        };
+        for r in records(src, MODEL_FORMAT)? {
+            let mut cols = r.text.split('\t');
+            let key = cols.next().unwrap_or("");
+            match key {
+                "@classes" => {
+                    classes = cols
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(|c| slot(&r, c))
+                        .collect::<Result<_, _>>()?;
+                    seen_classes = true;
+                }
+                "@features" => {
+                    let rest = r.text.split_once('\t').map_or("", |x| x.1);
+                    m.spec = FeatureSpec::parse(rest).map_err(|e| r.error(e))?;
+                    seen_features = true;
+                }
+                "@bias" => {
+                    let vals: Vec<&str> = cols.collect();
+                    if !seen_classes || vals.len() != classes.len() {
+                        return Err(r.error(format!(
+                            "`@bias` needs one value per class of an earlier `@classes` line, found {}",
+                            vals.len()
+                        )));
+                    }
+                    for (&k, v) in classes.iter().zip(vals) {
+                        m.bias[k] = finite(&r, v)?;
+                    }
+                }
+                k if k.starts_with('@') => {
+                    return Err(r.error(format!(
+                        "unknown directive `{k}`; expected @classes, @features or @bias"
+                    )));
+                }
+                feature => {
+                    if !seen_classes {
+                        return Err(
+                            r.error("a feature line before `@classes`; list the classes first")
+                        );
+                    }
+                    let mut row = [0.0f32; CLASSES];
+                    let mut given = 0usize;
+                    for v in cols {
+                        if let Some(&k) = classes.get(given) {
+                            // Most weights of a pruned model are 0: skip the float parser.
+                            row[k] = if v == "0" { 0.0 } else { finite(&r, v)? };
+                        }
+                        given += 1;
+                    }
+                    if given != classes.len() {
+                        return Err(r.error(format!(
+                            "`{feature}` has {given} weights for {} classes",
+                            classes.len()
+                        )));
+                    }
+                    if rows.len() >= MAX_MODEL_FEATURES {
+                        return Err(Error::TooLarge {
+                            file: r.file.into(),
+                            what: "the number of model features".into(),
+                            limit: MAX_MODEL_FEATURES,
+                        });
+                    }
+                    rows.push((feature_hash("", &[feature], false), row, r.line));
+                }
+            }
+        }
+        if !seen_features {
+            return Err(Error::parse(src.0, 1, "no `@features` line; re-export the model"));
+        }
+        if let Some(line) = m.fill(&rows) {
+            let feature = src.1.lines().nth(line - 1).and_then(|l| l.split('\t').next());
+            return Err(Error::Duplicate {
+                file: src.0.into(),
+                line,
+                id: feature.unwrap_or("").into(),
+            });
+        }
+        m.fast = !m.spec.bounds && !m.spec.word_bigrams && m.spec.char_max <= 2;
+        Ok(m)
+    }
+
+    /// Builds the table (load factor at most 1/2, linear probing) from `(hash, weights, line)`
+    /// rows; returns the line of a feature listed twice, if any.
+    fn fill(&mut self, rows: &[(u64, [f32; CLASSES], usize)]) -> Option<usize> {
+        let peak = rows.iter().flat_map(|r| r.1).fold(0.0f32, |a, w| a.max(w.abs()));
+        self.quantum = if peak > 0.0 { peak / f32::from(i16::MAX) } else { 1.0 };
+        let size = (rows.len() * 2).max(2).next_power_of_two();
+        self.slots = vec![Slot::default(); size];
+        self.mask = size - 1;
+        for &(h, w, line) in rows {
+            let key = slot_key(h);
+            let mut i = (h as usize) & self.mask;
+            // Two different features whose hashes share the upper half and the slot would
+            // read as one; with 32-bit keys and a table this sparse that is one in billions.
+            while self.slots[i].key != 0 && self.slots[i].key != key {
+                i = (i + 1) & self.mask;
+            }
+            if self.slots[i].key == key {
+                return Some(line);
+            }
+            let slot = &mut self.slots[i];
+            slot.key = key;
+            for (q, x) in slot.w.iter_mut().zip(w) {
+                *q = (x / self.quantum).round().clamp(-32767.0, 32767.0) as i16;
+            }
+        }
+        None
+    }
+
+    /// Adds the weights of the features `hashes` to `acc`.
+    #[inline]
+    fn add(&self, hashes: &[u64], acc: &mut [i32; CLASSES]) {
+        for &h in hashes {
+            if let Some(s) = self.get(h) {
+                acc.iter_mut().zip(s.w).for_each(|(a, w)| *a += i32::from(w));
+            }
+        }
+    }
+
+    /// The weights of the feature with hash `h`, if the model has it.
+    #[inline]
+    fn get(&self, h: u64) -> Option<&Slot> {
+        let key = slot_key(h);
+        let mut i = (h as usize) & self.mask;
+        loop {
+            let s = self.slots.get(i)?;
+            if s.key == key {
+                return Some(s);
+            }
+            if s.key == 0 {
+                return None;
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// Log-odds of every class for the part of `text` from byte `from` on, with the tokens
+    /// that start there (no allocation; at most 64 tokens are kept).
+    fn score_tail(&self, text: &str, tokens: &[Range<u32>], from: usize) -> [f32; CLASSES] {
+        let Some(tail) = text.get(from..) else { return self.bias };
+        let mut buf: [Range<u32>; 64] = std::array::from_fn(|_| 0..0);
+        let mut n = 0;
+        let base = from as u32;
+        for t in tokens.iter().filter(|t| t.start >= base) {
+            if n == buf.len() {
+                break;
+            }
+            buf[n] = t.start - base..t.end.saturating_sub(base);
+            n += 1;
+        }
+        self.score(tail, &buf[..n])
+    }
+
+    /// Log-odds of every class for one normalised message (no allocation).
+    fn score(&self, text: &str, tokens: &[Range<u32>]) -> [f32; CLASSES] {
+        let mut acc = [0i32; CLASSES];
+        let mut n = 0u32;
+        let fold = self.spec.fold_digits;
+        if !self.slots.is_empty() {
+            // Hash a batch of features first, then look them all up: the lookups do not
+            // depend on each other, so the processor overlaps their cache misses.
+            let mut batch = [0u64; 64];
+            let mut len = 0usize;
+            let mut emit = |h: u64| {
+                n += 1;
+                batch[len] = h;
+                len += 1;
+                if len == batch.len() {
+                    self.add(&batch, &mut acc);
+                    len = 0;
+                }
+            };
+            if self.fast {
+                fast_features(text, tokens, self.spec.words, self.spec.char_max, fold, &mut emit);
+            } else {
+                self.spec.for_each(text, tokens, &mut |prefix, pieces| {
+                    emit(feature_hash(prefix, pieces, fold))
+                });
+            }
+            self.add(&batch[..len], &mut acc);
+        }
+        let scale = if self.spec.sqrt_scale && n > 0 { 1.0 / (n as f32).sqrt() } else { 1.0 };
+        let mut z = self.bias;
+        z.iter_mut().zip(acc).for_each(|(z, a)| *z += a as f32 * self.quantum * scale);
+        z
+    }
+}
+
+fn finite(r: &Record<'_>, v: &str) -> Result<f32, Error> {
+    let x: f32 = r.num("weight", v)?;
+    if !x.is_finite() {
+        return Err(r.error("weights must be finite"));
+    }
+    Ok(x)
+}
+
+/// Softmax in place (max-shifted).
+fn softmax<const N: usize>(z: &mut [f32; N]) {
+    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for x in z.iter_mut() {
+        *x = (*x - max).exp();
+        sum += *x;
+    }
+    if sum > 0.0 && sum.is_finite() {
+        z.iter_mut().for_each(|x| *x /= sum);
+    } else {
+        z.fill(1.0 / N as f32);
+    }
 }
 
 fn emotion(r: &Record<'_>, name: &str) -> Result<Emotion, Error> {
@@ -197,9 +579,13 @@ fn weight(r: &Record<'_>, w: &str) -> Result<f32, Error> {
 }
 
 impl EmotionStage {
-    /// Parses and compiles the lexicons; a later source adds words to earlier ones and
-    /// overrides a word or param they share.
-    pub(crate) fn build(lexicons: &[Source<'_>]) -> Result<EmotionStage, Error> {
+    /// Parses and compiles the lexicons (a later source adds words to earlier ones and
+    /// overrides a word or param they share) and the learned model, if any.
+    pub(crate) fn build(
+        lexicons: &[Source<'_>],
+        model: Option<Source<'_>>,
+    ) -> Result<EmotionStage, Error> {
+        let model = model.map(Model::parse).transpose()?;
         let mut patterns: Vec<String> = Vec::new();
         let mut kinds: Vec<Kind> = Vec::new();
         let mut index: std::collections::HashMap<String, usize> = Default::default();
@@ -287,7 +673,7 @@ impl EmotionStage {
             }
         }
         let automaton = crate::pipeline::automaton(&patterns)?;
-        Ok(EmotionStage { automaton, kinds, closes, params })
+        Ok(EmotionStage { automaton, kinds, closes, params, model })
     }
 
     /// Scores one normalised buyer message into `out`.
@@ -304,12 +690,16 @@ impl EmotionStage {
         let mut s = [0.0f32; Emotion::COUNT];
         let mut before = [0.0f32; Emotion::COUNT];
         let mut contrast = false;
+        // End of the last contrast word (byte offset).
+        let mut contrast_end = 0usize;
         let mut emoji_text = [0.0f32; Emotion::COUNT];
         let mut emoji_seen = [0u8; Emotion::COUNT];
         let mut sarcastic = 0.0f32;
         let mut thanks = 0.0f32;
         let mut request = false;
         let mut degree_sum = 0.0f32;
+        // Weight of negated emotion words, per emotion they name (`不担心`: anxiety).
+        let mut against = [0.0f32; Emotion::COUNT];
         // End of the last negator / degree / sarcasm marker (byte offsets), and the factor.
         let mut neg_end: Option<usize> = None;
         let mut deg: Option<(usize, f32)> = None;
@@ -345,10 +735,12 @@ impl EmotionStage {
                         }
                     }
                     Kind::Contrast => {
+                        contrast_end = end;
                         for (b, x) in before.iter_mut().zip(s.iter_mut()) {
                             *b = *b * p.contrast_keep + *x;
                             *x = 0.0;
                         }
+                        against.iter_mut().for_each(|a| *a *= p.contrast_keep);
                         contrast = true;
                         neg_end = None;
                         deg = None;
@@ -391,6 +783,7 @@ impl EmotionStage {
                         });
                         let mut e = emotion.index();
                         if negated {
+                            against[emotion.index()] += w;
                             match emotion {
                                 Emotion::Satisfaction => {
                                     e = DISAPPOINTMENT;
@@ -488,8 +881,34 @@ impl EmotionStage {
             }
         }
 
-        // Label and scores: evidence normalised together with a constant neutral mass.
         s[NEUTRAL] = p.neutral_base.max(1e-3);
+        let extra = p.exclaim_intensity * exclaim
+            + p.folded_intensity * f32::from(cues.folded.min(5))
+            + 0.05 * degree_sum.clamp(0.0, 2.0);
+        *out = match &self.model {
+            None => self.lexicon_only(&s, extra),
+            Some(m) => {
+                let mut z = m.score(text, tokens);
+                // The model reads bags of n-grams: after a contrast word, the clause after it
+                // decides (`外观不错，但是用了两天就坏了`), as in the lexicon.
+                if contrast
+                    && p.contrast_model > 0.0
+                    && let Some(tail) = text.get(contrast_end..)
+                    && !tail.trim().is_empty()
+                {
+                    let za = m.score_tail(text, tokens, contrast_end);
+                    let k = p.contrast_model.min(1.0);
+                    z.iter_mut().zip(za).for_each(|(x, a)| *x = (1.0 - k) * *x + k * a);
+                }
+                self.fused(z, &s, &against, extra)
+            }
+        };
+    }
+
+    /// Label, scores, valence and intensity from the lexicon evidence `s` alone: the evidence
+    /// normalised together with a constant neutral mass.
+    fn lexicon_only(&self, s: &[f32; Emotion::COUNT], extra: f32) -> EmotionScore {
+        let p = &self.params;
         let total: f32 = s.iter().sum();
         let mut best = NEUTRAL;
         let mut top = s[NEUTRAL];
@@ -510,16 +929,86 @@ impl EmotionStage {
         };
         let mut intensity = 1.0 - (-evidence / p.intensity_scale.max(1e-3)).exp();
         if best != NEUTRAL {
-            intensity += p.exclaim_intensity * exclaim
-                + p.folded_intensity * f32::from(cues.folded.min(5))
-                + 0.05 * degree_sum.clamp(0.0, 2.0);
+            intensity += extra;
         }
-        *out = EmotionScore {
-            label: Emotion::ALL[best],
-            valence: if valence.is_finite() { valence.clamp(-1.0, 1.0) } else { 0.0 },
-            intensity: if intensity.is_finite() { intensity.clamp(0.0, 1.0) } else { 0.0 },
-            scores,
-        };
+        finish(Emotion::ALL[best], valence, intensity, scores)
+    }
+
+    /// The learned model's log-odds `z` fused with the lexicon evidence `s`: the label is the
+    /// largest `model_emotion * z + lexicon_emotion * s` (anger weighted by `anger_bias`,
+    /// neutral's lexicon evidence being `neutral_base`); valence is P(positive) - P(negative)
+    /// of the valence classes, whose log-odds the lexicon's negative and positive evidence
+    /// moves by `lexicon_valence`, times 1 - P(neutral) of the label. A negated emotion word (`against`) counts against its
+    /// emotion by `negated_against` times its weight: the model's n-grams do not see that
+    /// `不担心` is no worry.
+    fn fused(
+        &self,
+        z: [f32; CLASSES],
+        s: &[f32; Emotion::COUNT],
+        against: &[f32; Emotion::COUNT],
+        extra: f32,
+    ) -> EmotionScore {
+        let p = &self.params;
+        let mut f = [0.0f32; Emotion::COUNT];
+        for (e, x) in f.iter_mut().enumerate() {
+            let lex = if e == ANGER { s[e] * p.anger_bias } else { s[e] };
+            *x = p.model_emotion * z[3 + e]
+                + p.lexicon_emotion * (lex - p.negated_against * against[e]);
+        }
+        let mut best = NEUTRAL;
+        for e in 0..NEUTRAL {
+            if f[e] > f[best] {
+                best = e;
+            }
+        }
+        if best == ANGER {
+            let mut second = NEUTRAL;
+            for e in 1..NEUTRAL {
+                if f[e] > f[second] {
+                    second = e;
+                }
+            }
+            if f[ANGER] < f[second] + p.anger_margin {
+                best = second;
+            }
+        }
+        let mut scores = f;
+        softmax(&mut scores);
+        let negative = s[ANGER] + s[ANXIETY] + s[IMPATIENCE] + s[DISAPPOINTMENT]
+            - p.negated_against * against[..SATISFACTION].iter().sum::<f32>();
+        let positive = s[SATISFACTION] - p.negated_against * against[SATISFACTION];
+        let mut v = [
+            z[0] + p.lexicon_valence * negative,
+            z[1] + p.lexicon_valence * s[NEUTRAL],
+            z[2] + p.lexicon_valence * positive,
+        ];
+        softmax(&mut v);
+        // Damped by the label's certainty that there is no emotion: a calm question reads
+        // near 0 whatever words it shares with reviews; the sign stays the valence model's.
+        let valence = (v[2] - v[0]) * (1.0 - scores[NEUTRAL]);
+        let mut intensity = 0.0;
+        if best != NEUTRAL {
+            let rest: f32 = s[..NEUTRAL].iter().sum::<f32>() - s[best];
+            let model_margin = z[3 + best] - z[3 + NEUTRAL];
+            let evidence = s[best] + 0.3 * rest + p.model_intensity * model_margin.max(0.0);
+            intensity = 1.0 - (-evidence / p.intensity_scale.max(1e-3)).exp() + extra;
+        }
+        finish(Emotion::ALL[best], valence, intensity, scores)
+    }
+}
+
+/// An [`EmotionScore`] with valence and intensity clamped to their ranges (0 if not finite).
+fn finish(
+    label: Emotion,
+    valence: f32,
+    intensity: f32,
+    scores: [f32; Emotion::COUNT],
+) -> EmotionScore {
+    EmotionScore {
+        label,
+        valence: if valence.is_finite() { valence.clamp(-1.0, 1.0) } else { 0.0 },
+        intensity: if intensity.is_finite() { intensity.clamp(0.0, 1.0) } else { 0.0 },
+        scores,
     }
 }
 
@@ -590,8 +1079,11 @@ mod tests {
             normalizer: Normalizer::new(),
             tokenizer: Tokenizer::build(&[("data/user_dict.txt", embedded::USER_DICT)], &[], false)
                 .expect("default user dictionary builds"),
-            stage: EmotionStage::build(&[("data/emotion.tsv", embedded::EMOTION)])
-                .expect("default emotion lexicon builds"),
+            stage: EmotionStage::build(
+                &[("data/emotion.tsv", embedded::EMOTION)],
+                Some(("data/emotion_model.tsv", embedded::EMOTION_MODEL)),
+            )
+            .expect("default emotion lexicon and model build"),
         })
     }
 
@@ -695,9 +1187,9 @@ mod tests {
         // Negation.
         ("不满意", -1, 0.2, 0.7),
         ("没有破损，挺好的", 1, 0.2, 0.8),
-        ("不担心", 0, 0.0, 0.05),
-        // Contrast moves the weight to the clause after it.
-        ("包装没破损，但是里面的瓶子碎了", -1, 0.0, 0.5),
+        // Contrast: the learned valence reads the whole message (on reviews, weighting the
+        // clause after the contrast word lost accuracy in cross-validation; see
+        // `contrast_model`); the lexicon's own contrast rule is tested in `lexicon_contrast`.
         ("价格有点贵，不过质量很好", 1, 0.2, 0.8),
         // Praise.
         ("非常满意，谢谢", 1, 0.4, 1.0),
@@ -726,6 +1218,123 @@ mod tests {
     }
 
     #[test]
+    fn lexicon_contrast() {
+        let lexicon_only =
+            EmotionStage::build(&[("data/emotion.tsv", embedded::EMOTION)], None).unwrap();
+        let e = run_with(&lexicon_only, "包装没破损，但是里面的瓶子碎了");
+        assert!(e.valence < -0.05, "{e:?}");
+        let e = run_with(&lexicon_only, "价格有点贵，不过质量很好");
+        assert!(e.valence > 0.05, "{e:?}");
+        // With `contrast_model` the learned scores follow the clause after the contrast too.
+        let extra = "#format emotion v1\nparam\tcontrast_model\t1\n";
+        let stage = EmotionStage::build(
+            &[("data/emotion.tsv", embedded::EMOTION), ("m.tsv", extra)],
+            Some(("data/emotion_model.tsv", embedded::EMOTION_MODEL)),
+        )
+        .unwrap();
+        let text = "外观不错，但是用了两天就坏了";
+        assert!(run_with(&stage, text).valence < run(text).valence);
+    }
+
+    #[test]
+    fn negated_worry_is_no_worry() {
+        let not = run("不担心");
+        let worried = run("担心");
+        assert_eq!(not.label, Emotion::Neutral, "{not:?}");
+        assert_eq!(not.intensity, 0.0, "{not:?}");
+        assert_eq!(worried.label, Emotion::Anxiety, "{worried:?}");
+        assert!(not.valence.abs() < worried.valence.abs(), "{not:?} vs {worried:?}");
+    }
+
+    #[test]
+    fn the_model_reads_reviews() {
+        // Long review text, where the lexicon alone has little to say: the learned valence
+        // decides the sign.
+        for (text, sign) in [
+            ("房间干净，早餐丰富，前台服务热情，交通也方便，下次还住这家", 1.0),
+            ("送餐慢了一个多小时，饭菜都凉了，味道也一般般，不会再点了", -1.0),
+            ("用了一个星期就开不了机，客服推来推去，浪费钱", -1.0),
+            ("宝贝收到了，和描述一致，做工精细，性价比很高", 1.0),
+        ] {
+            let e = run(text);
+            check(&e, text);
+            assert!(e.valence * sign > 0.0, "{text}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn model_and_lexicon_fuse() {
+        let f = fixture();
+        let lexicon_only =
+            EmotionStage::build(&[("data/emotion.tsv", embedded::EMOTION)], None).unwrap();
+        // The stage with a model differs from the lexicon alone somewhere, and both give
+        // well-formed scores.
+        let texts = ["物流太慢了", "质量一般般吧", "宝贝不错", "这个会不会起球", "什么时候发货"];
+        let mut differ = false;
+        for t in texts {
+            let a = run_with(&f.stage, t);
+            let b = run_with(&lexicon_only, t);
+            check(&a, t);
+            check(&b, t);
+            differ |= a != b;
+        }
+        assert!(differ);
+        // A model file with a bad line names it.
+        for (text, what) in [
+            ("#format emotion_model v1\n@features\tw\n@classes\tjoy\n", "unknown class `joy`"),
+            ("#format emotion_model v1\n@classes\tanger\n", "no `@features`"),
+            ("#format emotion_model v1\n@features\tw\nw:a\t1\n", "before `@classes`"),
+            ("#format emotion_model v1\n@classes\tanger\tneutral\nw:a\t1\n", "1 weights for 2"),
+            ("#format emotion_model v1\n@classes\tanger\nw:a\tx\n", "must be a number"),
+            ("#format emotion_model v1\n@classes\tanger\n@bias\t1\t2\n", "one value per class"),
+            ("#format emotion_model v1\n@classes\tanger\n@nope\n", "unknown directive"),
+            ("#format emotion_model v1\n@features\tw\n@classes\tanger\nw:a\t1\nw:a\t2\n", "w:a"),
+        ] {
+            let e = EmotionStage::build(&[], Some(("m.tsv", text))).unwrap_err().to_string();
+            assert!(e.starts_with("m.tsv:"), "{e}");
+            assert!(e.contains(what), "{e} should say {what}");
+        }
+        // A tiny hand-written model: one feature for anger.
+        let tiny = "#format emotion_model v1\n@classes\tanger\tneutral\tvalence_negative\n@features\tw\tc1\n@bias\t0\t1\t0\nc1:呸\t20\t0\t5\n";
+        let stage = EmotionStage::build(&[], Some(("tiny.tsv", tiny))).unwrap();
+        let e = run_with(&stage, "呸");
+        assert_eq!(e.label, Emotion::Anger, "{e:?}");
+        assert!(e.valence < 0.0, "{e:?}");
+        assert_eq!(run_with(&stage, "好").label, Emotion::Neutral);
+    }
+
+    #[test]
+    fn fast_features_match_the_spec() {
+        let f = fixture();
+        for raw in ["", "在吗", "东西 不错 123，好评！", "a b", "😡😡垃圾", "170cm 120斤穿什么码"]
+        {
+            let mut text = String::new();
+            let mut tokens = Vec::new();
+            f.normalizer.run(raw, &mut text);
+            f.tokenizer.cut(&text, &mut tokens);
+            for spec in ["w c1 c2", "c1", "w", "c1 c2 digits0", "w c2"] {
+                let spec = FeatureSpec::parse(spec).unwrap();
+                let mut want = Vec::new();
+                spec.for_each(&text, &tokens, &mut |p, pieces| {
+                    want.push(feature_hash(p, pieces, spec.fold_digits))
+                });
+                let mut got = Vec::new();
+                fast_features(
+                    &text,
+                    &tokens,
+                    spec.words,
+                    spec.char_max,
+                    spec.fold_digits,
+                    &mut |h| got.push(h),
+                );
+                want.sort_unstable();
+                got.sort_unstable();
+                assert_eq!(got, want, "{raw}: {spec:?}");
+            }
+        }
+    }
+
+    #[test]
     fn degree_words_multiply() {
         let plain = run("失望");
         let very = run("非常失望");
@@ -747,10 +1356,10 @@ mod tests {
     #[test]
     fn merchant_words_add_to_the_defaults() {
         let extra = "#format emotion v1\n智商税\tanger\t3\n淡定哥\tsatisfaction\t2\nparam\tneutral_base\t1.5\n";
-        let stage = EmotionStage::build(&[
-            ("data/emotion.tsv", embedded::EMOTION),
-            ("merchant.tsv", extra),
-        ])
+        let stage = EmotionStage::build(
+            &[("data/emotion.tsv", embedded::EMOTION), ("merchant.tsv", extra)],
+            Some(("data/emotion_model.tsv", embedded::EMOTION_MODEL)),
+        )
         .unwrap();
         assert_eq!(run_with(&stage, "淡定哥").label, Emotion::Satisfaction);
         assert_eq!(run_with(&stage, "谢谢").label, Emotion::Satisfaction);
@@ -767,12 +1376,12 @@ mod tests {
             ("#format emotion v1\nparam\tneutral_base\t-1\n", ">= 0"),
             ("#format emotion v1\nemoji\t😡\trage\t1\n", "unknown emotion"),
         ] {
-            let e = EmotionStage::build(&[("m.tsv", text)]).unwrap_err().to_string();
+            let e = EmotionStage::build(&[("m.tsv", text)], None).unwrap_err().to_string();
             assert!(e.starts_with("m.tsv:"), "{e}");
             assert!(e.contains(what), "{e} should say {what}");
         }
-        assert!(EmotionStage::build(&[("m.tsv", "#format emotion v0\n")]).is_err());
-        let empty = EmotionStage::build(&[]).unwrap();
+        assert!(EmotionStage::build(&[("m.tsv", "#format emotion v0\n")], None).is_err());
+        let empty = EmotionStage::build(&[], None).unwrap();
         let mut out = EmotionScore::default();
         empty.score("随便", &[], &Cues::default(), &mut out);
         assert_eq!(out.label, Emotion::Neutral);

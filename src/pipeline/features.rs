@@ -66,12 +66,24 @@ pub(crate) struct OrderFacts {
     pub retains: u8,
     #[serde(skip_serializing_if = "is_default")]
     pub follow_up_care: bool,
+    /// Highest refund risk seen while the order was at stake (decides the care follow-up).
+    #[serde(skip_serializing_if = "is_default")]
+    pub peak_risk: f32,
 }
 
 impl OrderFacts {
     /// Paid and neither cancelled nor refunded: an order that can still be lost.
     pub(crate) fn at_stake(&self) -> bool {
         self.paid_at_ms.is_some() && !self.cancelled && !self.refund_requested && !self.refunded
+    }
+
+    /// Delivered and kept: no refund open or made, not cancelled. A risky order that ends this
+    /// way earns a care follow-up.
+    pub(crate) fn ended_kept(&self) -> bool {
+        self.delivered_at_ms.is_some()
+            && !self.cancelled
+            && !self.refund_requested
+            && !self.refunded
     }
 }
 
@@ -96,6 +108,9 @@ pub(crate) struct IntentCounts {
     pub defect: u8,
     #[serde(skip_serializing_if = "is_default")]
     pub shipping: u8,
+    /// Urging alone (urge_shipping): a late parcel pressing on the buyer.
+    #[serde(skip_serializing_if = "is_default")]
+    pub urged: u8,
 }
 
 /// One buyer's whole rolling state: what a snapshot carries.
@@ -321,8 +336,12 @@ impl State {
     pub(crate) fn order_mut(&mut self, id: OrderId) -> &mut OrderFacts {
         let keep = matches!(self.order, Some(o) if o.id == id);
         if !keep {
+            // Size advice given before the first order is advice for that order; a later,
+            // different order needs its own.
+            if self.order.is_some() {
+                self.size_advised = false;
+            }
             self.order = Some(OrderFacts { id, ..OrderFacts::default() });
-            self.size_advised = false;
         }
         // Just set above when absent.
         self.order.get_or_insert_with(OrderFacts::default)
@@ -347,7 +366,8 @@ impl State {
                 unit(self.negative)
                     && unit(self.positive)
                     && unit(self.peak_risk)
-                    && unit(self.last_risk),
+                    && unit(self.last_risk)
+                    && self.order.is_none_or(|o| unit(o.peak_risk)),
                 "a score outside [0, 1]",
             ),
             (
@@ -360,7 +380,10 @@ impl State {
         checks.iter().find(|(ok, _)| !ok).map(|(_, why)| (*why).to_owned())
     }
 
-    /// The risk features at time `now` (index by [`Factor::index`]).
+    /// The risk features at time `now` (index by [`Factor::index`]). O(1), allocation-free: a
+    /// fixed array from fixed-size counters. A page of order detail or return policy still open
+    /// for longer than the long-dwell threshold counts as a long dwell already, so a buyer who
+    /// reads the return policy for minutes is seen before leaving it.
     pub(crate) fn features(&self, now: u64, p: &PolicyParams) -> [f32; Factor::COUNT] {
         let mut x = [0.0f32; Factor::COUNT];
         let mut set = |f: Factor, v: f32| x[f.index()] = v;
@@ -381,7 +404,14 @@ impl State {
         set(Factor::ReturnPolicyOpened, views(Page::ReturnPolicy).min(1.0));
         set(Factor::ReturnPolicyRepeat, (views(Page::ReturnPolicy) - 1.0).clamp(0.0, 3.0));
         set(Factor::PageSwitches, f32::from(self.switches).min(6.0));
-        set(Factor::LongDwell, f32::from(self.long_dwells).min(3.0));
+        let open_long = [Page::OrderDetail, Page::ReturnPolicy]
+            .into_iter()
+            .filter(|pg| {
+                self.page_open_at_ms[pg.index()]
+                    .is_some_and(|at| now.saturating_sub(at) > p.long_dwell_ms)
+            })
+            .count() as f32;
+        set(Factor::LongDwell, (f32::from(self.long_dwells) + open_long).min(3.0));
         set(Factor::EffectDoubt, f32::from(self.counts.effect_doubt > 0));
         set(Factor::SizeUncertain, f32::from(self.counts.size > 0 && !self.size_advised));
         set(Factor::SizeAdviceGiven, f32::from(self.size_advised));
@@ -391,6 +421,7 @@ impl State {
         let slow = self.last_latency_ms.unwrap_or(0).max(waiting) > p.slow_response_ms;
         set(Factor::SlowResponse, f32::from(slow));
         set(Factor::LogisticsStalled, f32::from(self.logistics_stalled));
+        set(Factor::UrgedShipping, f32::from(self.counts.urged > 0));
         set(Factor::CancelRefundIntent, f32::from(self.counts.cancel_refund > 0));
         set(Factor::QualityComplaint, f32::from(self.counts.complaint_or_defect > 0));
         set(Factor::OfferAccepted, f32::from(self.offers_accepted).min(1.0));
@@ -487,6 +518,18 @@ mod tests {
         s.on_page_view(0, Page::ReturnPolicy);
         assert_eq!(s.on_page_leave(95_000, Page::ReturnPolicy, 90_000), Some(95_000));
         assert_eq!(s.long_dwells, 1);
+    }
+
+    #[cfg(feature = "default-data")]
+    #[test]
+    fn a_long_stay_counts_before_the_page_is_left() {
+        let p = PolicyParams::parse(&[("policy.tsv", crate::data::embedded::POLICY)]).unwrap();
+        let mut s = State::default();
+        s.on_page_view(0, Page::ReturnPolicy);
+        assert_eq!(s.features(60_000, &p)[Factor::LongDwell.index()], 0.0);
+        assert_eq!(s.features(95_000, &p)[Factor::LongDwell.index()], 1.0);
+        s.on_page_leave(96_000, Page::ReturnPolicy, p.long_dwell_ms);
+        assert_eq!(s.features(200_000, &p)[Factor::LongDwell.index()], 1.0, "counted once");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! 1. [`normalize`]: width, case, traditional -> simplified, folded runs, emoji cues, cap;
 //! 2. [`tokenize`]: jieba-rs with the e-commerce user dictionary, tokens as byte spans;
 //! 3. [`intent`] and [`slots`]: rules + trained linear model, fused; values in the text;
-//! 4. [`emotion`]: lexicon with negation, degree, contrast, punctuation and emoji;
+//! 4. [`emotion`]: lexicon with negation, degree, contrast, punctuation and emoji, fused with a
+//!    learned linear model;
 //! 5. [`features`]: the session's counters, timers and risk features;
 //! 6. [`risk`]: logistic refund-risk model with per-factor contributions;
 //! 7. [`policy`]: thresholds, cooldowns and budgets turn scores into actions.

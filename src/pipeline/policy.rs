@@ -22,6 +22,10 @@ pub(crate) struct PolicyParams {
     pub suggest_min_confidence: f32,
     pub anger_hand_off_intensity: f32,
     pub anger_urgent_intensity: f32,
+    pub anger_calm_hand_off_intensity: f32,
+    pub calm_history_turns: u8,
+    pub escalation_min_intensity: f32,
+    pub escalation_min_rise: f32,
     pub unresolved_turns: u16,
     pub hand_off_cooldown_ms: u64,
     pub high_value_fen: u64,
@@ -108,6 +112,10 @@ impl PolicyParams {
             suggest_min_confidence: 0.0,
             anger_hand_off_intensity: 0.0,
             anger_urgent_intensity: 0.0,
+            anger_calm_hand_off_intensity: 0.0,
+            calm_history_turns: 0,
+            escalation_min_intensity: 0.0,
+            escalation_min_rise: 0.0,
             unresolved_turns: 0,
             hand_off_cooldown_ms: 0,
             high_value_fen: 0,
@@ -147,6 +155,10 @@ const KEYS: &[(&str, f64, f64, Setter)] = &[
     ("suggest_min_confidence", 0.0, 1.0, |p, v| p.suggest_min_confidence = v as f32),
     ("anger_hand_off_intensity", 0.0, 1.0, |p, v| p.anger_hand_off_intensity = v as f32),
     ("anger_urgent_intensity", 0.0, 1.0, |p, v| p.anger_urgent_intensity = v as f32),
+    ("anger_calm_hand_off_intensity", 0.0, 1.0, |p, v| p.anger_calm_hand_off_intensity = v as f32),
+    ("calm_history_turns", 0.0, 7.0, |p, v| p.calm_history_turns = v as u8),
+    ("escalation_min_intensity", 0.0, 1.0, |p, v| p.escalation_min_intensity = v as f32),
+    ("escalation_min_rise", 0.0, 1.0, |p, v| p.escalation_min_rise = v as f32),
     ("unresolved_turns", 1.0, 100.0, |p, v| p.unresolved_turns = v as u16),
     ("hand_off_cooldown_ms", 0.0, DAY_MS, |p, v| p.hand_off_cooldown_ms = v as u64),
     ("high_value_fen", 0.0, MAX_FEN, |p, v| p.high_value_fen = v as u64),
@@ -170,6 +182,30 @@ const KEYS: &[(&str, f64, f64, Setter)] = &[
     ("vip_fen", 0.0, MAX_FEN, |p, v| p.vip_fen = v as u64),
     ("repurchase_min_stars", 1.0, 5.0, |p, v| p.repurchase_min_stars = v as u8),
 ];
+
+/// Reads the emotion trajectory (whose last point is the current message): whether the
+/// buyer was calm before it (none of the `calm_history_turns` earlier buyer turns negative at
+/// `escalation_min_intensity`; a first message counts as calm), and whether the conversation
+/// is escalating (this turn and the one before are both negative at `escalation_min_intensity`
+/// and this one is angrier: intensity up by `escalation_min_rise`, or the same intensity
+/// turned into anger).
+fn emotion_history(s: &State, m: &MessageView, p: &PolicyParams) -> (bool, bool) {
+    let negative = |e: Emotion, i: f32| e.is_negative() && i >= p.escalation_min_intensity;
+    let mut earlier = s.trajectory.iter().rev().skip(1);
+    let calm = earlier
+        .clone()
+        .take(usize::from(p.calm_history_turns))
+        .all(|x| !negative(x.label, x.intensity));
+    let escalating = negative(m.emotion, m.intensity)
+        && earlier.next().is_some_and(|prev| {
+            negative(prev.label, prev.intensity)
+                && (m.intensity >= prev.intensity + p.escalation_min_rise
+                    || (m.emotion == Emotion::Anger
+                        && prev.label != Emotion::Anger
+                        && m.intensity >= prev.intensity))
+        });
+    (calm, escalating)
+}
 
 /// One size of a size chart: the size fits buyers up to these height and weight bounds.
 #[derive(Debug, Clone, PartialEq)]
@@ -338,6 +374,9 @@ impl Known {
         {
             bump(&mut c.shipping);
         }
+        if Self::is(id, self.urge_shipping) {
+            bump(&mut c.urged);
+        }
     }
 }
 
@@ -430,13 +469,23 @@ impl Policy {
         if Known::is(m.intent, k.complaint) {
             consider(HandOffReason::Complaint, Priority::Urgent, "hand_off.complaint");
         }
-        if m.emotion == Emotion::Anger && m.intensity >= p.anger_hand_off_intensity {
+        // Anger over the conversation: the trajectory's last point is this message.
+        let (calm, escalating) = emotion_history(s, m, p);
+        let anger_threshold = if calm {
+            p.anger_calm_hand_off_intensity.max(p.anger_hand_off_intensity)
+        } else {
+            p.anger_hand_off_intensity
+        };
+        if m.emotion == Emotion::Anger && m.intensity >= anger_threshold {
             let pr = if m.intensity >= p.anger_urgent_intensity {
                 Priority::Urgent
             } else {
                 Priority::High
             };
             consider(HandOffReason::Anger, pr, "hand_off.anger");
+        }
+        if escalating {
+            consider(HandOffReason::Anger, Priority::High, "hand_off.escalation");
         }
         if Known::is(m.intent, k.human_agent) {
             let pr = if m.emotion.is_negative() { Priority::High } else { Priority::Normal };
@@ -537,7 +586,11 @@ impl Policy {
         s.last_risk = risk.probability;
         s.peak_risk = s.peak_risk.max(risk.probability);
         let Some(order) = s.order.as_mut() else { return };
-        if !order.at_stake() || order.retains >= p.retain_budget_per_order {
+        if !order.at_stake() {
+            return;
+        }
+        order.peak_risk = order.peak_risk.max(risk.probability);
+        if order.retains >= p.retain_budget_per_order {
             return;
         }
         let in_window =
@@ -554,8 +607,7 @@ impl Policy {
         }
         order.retains += 1;
         s.last_retain_ms = Some(now);
-        let offer =
-            offer_for(risk, p.retain_min_factor, s.counts.defect > 0, s.counts.shipping > 0);
+        let offer = offer_for(risk, p.retain_min_factor, s.counts.defect > 0, s.counts.urged > 0);
         let rule = match trigger {
             RetainTrigger::ReturnPolicyRepeat => "retain.return_policy_repeat",
             RetainTrigger::RiskThreshold => "retain.risk_threshold",
@@ -563,15 +615,17 @@ impl Policy {
         d.push(rule, Action::Retain { offer, trigger });
     }
 
-    /// Follow-ups after an order ended well, and after a happy rating.
+    /// Follow-ups, `follow_up_delay_ms` (7 days) after the event that calls this: a care
+    /// message once a risky order (its peak risk while at stake reached `follow_up_risk`) has
+    /// ended without refund — delivered, no refund open or made, not cancelled — and a
+    /// repurchase offer after a happy rating. Each at most once.
     pub(crate) fn follow_up(&self, now: u64, kind: FollowUpKind, s: &mut State, d: &mut Decision) {
         let p = &self.params;
         let at_ms = now.saturating_add(p.follow_up_delay_ms);
         match kind {
             FollowUpKind::Care => {
-                let risky = s.peak_risk >= p.follow_up_risk;
                 let Some(o) = s.order.as_mut() else { return };
-                if risky && !o.follow_up_care && !o.refunded {
+                if o.peak_risk >= p.follow_up_risk && o.ended_kept() && !o.follow_up_care {
                     o.follow_up_care = true;
                     d.push("follow_up.care", Action::FollowUp { at_ms, kind });
                 }
@@ -587,10 +641,11 @@ impl Policy {
 }
 
 /// The offer follows the strongest actionable risk factor: a size question gets size help, a
-/// doubt about effect or a defect report gets proof, slowness gets a shipping promise;
-/// otherwise a coupon (or a shipping promise when the buyer has talked about shipping). A
-/// complaint alone is not answered with proof: it may be about anything.
-fn offer_for(risk: &Risk, min: f32, defect: bool, shipping_talk: bool) -> Offer {
+/// doubt about effect or a defect report gets proof, slow answers, a stalled parcel or urging
+/// get a shipping promise; otherwise a coupon (or a shipping promise when the buyer has urged
+/// shipping, however weakly that weighs). A complaint alone is not answered with proof: it may
+/// be about anything.
+fn offer_for(risk: &Risk, min: f32, defect: bool, urged: bool) -> Offer {
     for (f, c) in risk.top_factors(Factor::COUNT) {
         if c < min {
             break;
@@ -599,11 +654,13 @@ fn offer_for(risk: &Risk, min: f32, defect: bool, shipping_talk: bool) -> Offer 
             Factor::SizeUncertain => return Offer::SizeHelp,
             Factor::EffectDoubt => return Offer::QualityProof,
             Factor::QualityComplaint if defect => return Offer::QualityProof,
-            Factor::SlowResponse | Factor::LogisticsStalled => return Offer::ShippingPromise,
+            Factor::SlowResponse | Factor::LogisticsStalled | Factor::UrgedShipping => {
+                return Offer::ShippingPromise;
+            }
             _ => {}
         }
     }
-    if shipping_talk { Offer::ShippingPromise } else { Offer::Coupon }
+    if urged { Offer::ShippingPromise } else { Offer::Coupon }
 }
 
 #[cfg(test)]
@@ -659,5 +716,9 @@ mod tests {
             "a complaint about a late parcel"
         );
         assert_eq!(offer_for(&c, 0.3, true, false), Offer::QualityProof, "a defect report");
+        let mut u = Risk::default();
+        u.contributions[Factor::UrgedShipping.index()] = 0.5;
+        u.contributions[Factor::GoldenWindow.index()] = 0.35;
+        assert_eq!(offer_for(&u, 0.3, false, true), Offer::ShippingPromise, "urging");
     }
 }
