@@ -15,7 +15,7 @@ use crate::pipeline::policy::{Known, Policy, PolicyParams, SizeCharts};
 use crate::pipeline::risk::RiskModel;
 use crate::pipeline::slots::SlotExtractor;
 use crate::pipeline::tokenize::Tokenizer;
-use crate::session::{SNAPSHOT_VERSION, Session, Snapshot};
+use crate::session::{SNAPSHOT_OLDEST, SNAPSHOT_VERSION, Session, Snapshot};
 
 /// Compiled dictionaries, automata, models and policy: build once, share everywhere.
 ///
@@ -102,8 +102,12 @@ impl Engine {
     ///
     /// # Errors
     ///
-    /// [`Error::Snapshot`] when the snapshot is of another format version or does not fit this
-    /// engine (for example it counts intercept words this engine does not have).
+    /// [`Error::Snapshot`], and no session, when the snapshot is of an unknown format version,
+    /// its checksum does not match its state (altered or corrupted in storage), its state is
+    /// one no session can hold (collections past their bounds, scores out of range), or it
+    /// does not fit this engine (it counts intercept words this engine does not have).
+    /// Versions [`SNAPSHOT_OLDEST`](crate::SNAPSHOT_OLDEST) to
+    /// [`SNAPSHOT_VERSION`](crate::SNAPSHOT_VERSION) are read.
     ///
     /// # Examples
     ///
@@ -117,13 +121,29 @@ impl Engine {
     /// # Ok::<(), kefu::Error>(())
     /// ```
     pub fn restore(&self, snapshot: Snapshot) -> Result<Session, Error> {
-        if snapshot.version != SNAPSHOT_VERSION {
-            return Err(Error::Snapshot {
-                message: format!(
-                    "format version {} is not supported; this build reads version {SNAPSHOT_VERSION}",
-                    snapshot.version
-                ),
-            });
+        let refuse = |message: String| Err(Error::Snapshot { message });
+        match snapshot.version {
+            // Version 1 had no checksum; its state reads as is (fields added since default).
+            // A `check` on a version 1 snapshot means its version digit was altered.
+            1 if snapshot.check.is_some() => {
+                return refuse("version 1 has no `check` field; the version was altered".into());
+            }
+            1 => {}
+            SNAPSHOT_VERSION => match snapshot.check {
+                None => return refuse("version 2 needs its `check` field; it is missing".into()),
+                Some(c) if c != Snapshot::checksum(&snapshot.state) => {
+                    return refuse(
+                        "its checksum does not match its state: it was altered or corrupted in storage"
+                            .into(),
+                    );
+                }
+                Some(_) => {}
+            },
+            v => {
+                return refuse(format!(
+                    "format version {v} is not supported; this build reads versions {SNAPSHOT_OLDEST} to {SNAPSHOT_VERSION}"
+                ));
+            }
         }
         let state = snapshot.state;
         if let Some(why) = state.invalid() {
@@ -138,7 +158,7 @@ impl Engine {
                 ),
             });
         }
-        Ok(Session::new(self.clone(), state))
+        Ok(Session::restored(self.clone(), state))
     }
 
     /// The id of intent `name`, if this engine knows it.
@@ -350,6 +370,7 @@ impl EngineBuilder {
     /// what to change.
     pub fn build(&self) -> Result<Engine, Error> {
         let d = Defaults::get(self.defaults);
+        self.check_limits(&d)?;
 
         let mut catalog = Catalog::parse(&srcs(d.intents, &self.intents))?;
         for (intent, template) in &self.templates {
@@ -410,6 +431,130 @@ impl EngineBuilder {
     }
 }
 
+/// Limits on merchant data, checked before anything is compiled, so that no configuration can
+/// make [`EngineBuilder::build`] take unbounded time or memory, nor make sessions large.
+///
+/// Every data text is also limited to 32 MiB, and the regex rules compile under size limits
+/// (1 MiB per compiled rule, 8 MiB for the whole set, a 16 MiB lazy-DFA cache): a rule past
+/// them fails with [`Error::Regex`] naming its file and line.
+impl EngineBuilder {
+    /// Most intents an engine declares (defaults included).
+    pub const MAX_INTENTS: usize = 1_000;
+    /// Most keyword and regex rules in all (defaults, rule files and shortcuts together).
+    pub const MAX_RULES: usize = 100_000;
+    /// Most regex rules in all.
+    pub const MAX_REGEX_RULES: usize = 1_000;
+    /// Longest rule pattern, in bytes.
+    pub const MAX_PATTERN_BYTES: usize = 1_024;
+    /// Most emotion lexicon lines in all.
+    pub const MAX_LEXICON_ENTRIES: usize = 200_000;
+    /// Most size-chart rows in all.
+    pub const MAX_SIZE_ROWS: usize = 100_000;
+    /// Most intercept words (each costs every session two bytes).
+    pub const MAX_INTERCEPT_WORDS: usize = 100;
+
+    /// Counts what the data declares against the limits above and checks that rule ids are
+    /// unique across every rule source, before anything is compiled.
+    fn check_limits(&self, d: &Defaults) -> Result<(), Error> {
+        let too_large = |file: &str, what: &str, limit: usize| Error::TooLarge {
+            file: file.to_owned(),
+            what: what.to_owned(),
+            limit,
+        };
+        let mut intents = 0usize;
+        for src in srcs(d.intents, &self.intents) {
+            intents += crate::data::records(src, "intents v1")?.count();
+            if intents > Self::MAX_INTENTS {
+                return Err(too_large(src.0, "the number of intents", Self::MAX_INTENTS));
+            }
+        }
+
+        let generated = merchant_rules(&self.keywords, &self.regexes)?;
+        let mut rule_srcs = srcs(d.rules, &self.rules);
+        if let Some(g) = &generated {
+            rule_srcs.push(("EngineBuilder::keyword/regex", g.as_str()));
+        }
+        let (mut rules, mut regexes) = (0usize, 0usize);
+        let mut ids: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for &src in &rule_srcs {
+            for r in crate::data::records(src, "rules v1")? {
+                let mut cols = r.fields().map(str::trim);
+                let (id, kind, pattern) = (cols.next(), cols.nth(1), cols.next());
+                rules += 1;
+                if rules > Self::MAX_RULES {
+                    return Err(too_large(src.0, "the number of rules", Self::MAX_RULES));
+                }
+                if kind == Some("regex") {
+                    regexes += 1;
+                    if regexes > Self::MAX_REGEX_RULES {
+                        return Err(too_large(
+                            src.0,
+                            "the number of regex rules",
+                            Self::MAX_REGEX_RULES,
+                        ));
+                    }
+                }
+                if let Some(p) = pattern
+                    && p.len() > Self::MAX_PATTERN_BYTES
+                {
+                    return Err(r.error(format!(
+                        "the pattern is {} bytes, more than the limit of {}; shorten it or split the rule",
+                        p.len(),
+                        Self::MAX_PATTERN_BYTES
+                    )));
+                }
+                if let Some(id) = id.filter(|i| !i.is_empty())
+                    && !ids.insert(id)
+                {
+                    return Err(Error::Duplicate {
+                        file: r.file.into(),
+                        line: r.line,
+                        id: id.into(),
+                    });
+                }
+            }
+        }
+
+        let mut entries = 0usize;
+        for src in srcs(d.emotion, &self.emotion) {
+            entries += crate::data::records(src, "emotion v1")?.count();
+            if entries > Self::MAX_LEXICON_ENTRIES {
+                return Err(too_large(
+                    src.0,
+                    "the number of emotion lexicon lines",
+                    Self::MAX_LEXICON_ENTRIES,
+                ));
+            }
+        }
+        let mut rows = 0usize;
+        for src in srcs(d.sizes, &self.sizes) {
+            rows += crate::data::records(src, "size_chart v1")?.count();
+            if rows > Self::MAX_SIZE_ROWS {
+                return Err(too_large(src.0, "the number of size-chart rows", Self::MAX_SIZE_ROWS));
+            }
+        }
+        let mut words: std::collections::HashSet<&str> =
+            self.intercepts.iter().map(|(w, _)| w.trim()).collect();
+        for src in srcs(d.policy, &self.policy) {
+            for r in crate::data::records(src, "policy v1")? {
+                if r.col(0) == Some("intercept")
+                    && let Some(w) = r.col(1)
+                {
+                    words.insert(w);
+                }
+            }
+        }
+        if words.len() > Self::MAX_INTERCEPT_WORDS {
+            return Err(too_large(
+                "policy",
+                "the number of intercept words",
+                Self::MAX_INTERCEPT_WORDS,
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The default source (if any) followed by the builder's own.
 fn srcs<'a>(def: Option<Source<'static>>, extra: &'a [(String, String)]) -> Vec<Source<'a>> {
     def.into_iter().chain(extra.iter().map(|(n, t)| (n.as_str(), t.as_str()))).collect()
@@ -461,7 +606,7 @@ impl Defaults {
 }
 
 /// The builder's keyword and regex shortcuts as one `rules v1` text.
-fn merchant_rules(
+pub(crate) fn merchant_rules(
     keywords: &[(String, String, f32)],
     regexes: &[(String, String, f32)],
 ) -> Result<Option<String>, Error> {
@@ -489,7 +634,7 @@ fn merchant_rules(
     Ok(Some(out))
 }
 
-fn intercept_lines(words: &[(String, u16)]) -> Option<String> {
+pub(crate) fn intercept_lines(words: &[(String, u16)]) -> Option<String> {
     if words.is_empty() {
         return None;
     }

@@ -114,9 +114,12 @@ pub enum Error {
         value: String,
     },
     /// An event on the wire is not valid.
-    #[error("invalid event: {message}")]
+    #[error("invalid event: {}{message}", field.as_ref().map(|f| format!("field `{f}`: ")).unwrap_or_default())]
     InvalidEvent {
-        /// What is wrong, naming the field and column.
+        /// The field at fault (`type`, `at_ms`, `text`, `buyer` …), when one is; `None` when
+        /// the line is not a JSON object at all.
+        field: Option<String>,
+        /// What is wrong (with the column, for JSON syntax errors).
         message: String,
     },
     /// A snapshot cannot be restored.

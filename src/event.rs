@@ -336,11 +336,18 @@ pub struct Envelope<'a> {
     pub event: Event<'a>,
 }
 
+/// The longest `buyer` id a wire line may carry, in bytes.
+pub const MAX_BUYER_BYTES: usize = 128;
+
 impl<'a> Envelope<'a> {
     /// Parses one JSON object in the wire format of DESIGN.md §2.
     ///
-    /// Unknown fields are ignored; an unknown `type`, a missing or mistyped field or an invalid
-    /// enum value is an [`Error::InvalidEvent`] whose message names the field and the column.
+    /// Unknown fields are ignored. Everything else that is wrong gives one
+    /// [`Error::InvalidEvent`] naming the field at fault: JSON syntax (with its column),
+    /// a line that is not an object, a missing, unknown or non-string `type`, a missing field,
+    /// a mistyped value, a negative or overflowing number, an unknown enum value, a `buyer`
+    /// that is not a string or is longer than [`MAX_BUYER_BYTES`]. Nesting deeper than 128
+    /// levels is refused (serde_json's recursion limit), so no line can exhaust the stack.
     ///
     /// # Errors
     ///
@@ -349,11 +356,13 @@ impl<'a> Envelope<'a> {
     /// # Examples
     ///
     /// ```
-    /// use kefu::{Envelope, Event};
+    /// use kefu::{Envelope, Error, Event};
     /// let e = Envelope::from_json(r#"{"type":"message","buyer":"b1","at_ms":7,"from":"buyer","text":"在吗"}"#).unwrap();
     /// assert_eq!(e.buyer.as_deref(), Some("b1"));
     /// assert_eq!(e.event, Event::buyer_says(7, "在吗"));
     /// assert!(Envelope::from_json(r#"{"type":"teleport","at_ms":1}"#).is_err());
+    /// let err = Envelope::from_json(r#"{"type":"rating","at_ms":-5,"stars":4}"#).unwrap_err();
+    /// assert!(matches!(&err, Error::InvalidEvent { field: Some(f), .. } if f == "at_ms"));
     /// ```
     pub fn from_json(line: &'a str) -> Result<Envelope<'a>, Error> {
         #[derive(Deserialize)]
@@ -361,12 +370,163 @@ impl<'a> Envelope<'a> {
             #[serde(borrow, default)]
             buyer: Option<Cow<'b, str>>,
         }
-        let event: Event<'a> = serde_json::from_str(line)
-            .map_err(|e| Error::InvalidEvent { message: e.to_string() })?;
-        let Buyer { buyer } = serde_json::from_str(line)
-            .map_err(|e| Error::InvalidEvent { message: format!("field `buyer`: {e}") })?;
+        let event: Event<'a> = serde_json::from_str(line).map_err(|e| diagnose(line, &e))?;
+        let buyer = match serde_json::from_str::<Buyer<'a>>(line) {
+            Ok(Buyer { buyer }) => buyer,
+            Err(e) => return Err(invalid(Some("buyer"), strip_position(&e))),
+        };
+        if let Some(b) = &buyer
+            && b.len() > MAX_BUYER_BYTES
+        {
+            return Err(invalid(
+                Some("buyer"),
+                format!("{} bytes, longer than the limit of {MAX_BUYER_BYTES}", b.len()),
+            ));
+        }
         Ok(Envelope { buyer, event })
     }
+}
+
+fn invalid(field: Option<&str>, message: impl Into<String>) -> Error {
+    Error::InvalidEvent { field: field.map(str::to_owned), message: message.into() }
+}
+
+/// serde_json's message without its ` at line 1 column N` suffix (the field is named instead).
+fn strip_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}
+
+/// The type of a wire field, for error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    U64,
+    U32,
+    U8,
+    Bool,
+    Text,
+    Label,
+    Speaker,
+    Page,
+    Reason,
+    Offer,
+}
+
+/// A wire field: name, type, required.
+type Field = (&'static str, Kind, bool);
+
+/// Every event type on the wire with its fields.
+const WIRE: &[(&str, &[Field])] = {
+    use Kind::*;
+    const AT: Field = ("at_ms", U64, true);
+    const ORDER: Field = ("order", Label, true);
+    &[
+        ("message", &[AT, ("from", Speaker, true), ("text", Text, true)]),
+        ("order_created", &[AT, ORDER, ("amount_fen", U64, false), ("product", Label, false)]),
+        ("order_paid", &[AT, ORDER, ("amount_fen", U64, true), ("product", Label, false)]),
+        ("order_shipped", &[AT, ORDER]),
+        ("order_delivered", &[AT, ORDER]),
+        ("order_cancelled", &[AT, ORDER]),
+        ("logistics_stalled", &[AT, ("order", Label, false), ("hours", U32, true)]),
+        ("refund_requested", &[AT, ORDER, ("reason", Reason, false)]),
+        ("refund_withdrawn", &[AT, ORDER]),
+        ("refund_closed", &[AT, ORDER, ("refunded", Bool, true)]),
+        ("page_view", &[AT, ("page", Page, true), ("product", Label, false)]),
+        ("page_leave", &[AT, ("page", Page, true)]),
+        ("offer_accepted", &[AT, ("offer", Offer, true)]),
+        ("rating", &[AT, ("stars", U8, true)]),
+        ("resolved", &[AT]),
+    ]
+};
+
+/// Why `value` is not a `kind`, if it is not.
+fn check_kind(kind: Kind, value: &serde_json::Value) -> Result<(), serde_json::Error> {
+    use serde_json::from_value as v;
+    let value = value.clone();
+    match kind {
+        Kind::U64 => v::<u64>(value).map(drop),
+        Kind::U32 => v::<u32>(value).map(drop),
+        Kind::U8 => v::<u8>(value).map(drop),
+        Kind::Bool => v::<bool>(value).map(drop),
+        Kind::Text => v::<String>(value).map(drop),
+        Kind::Label => v::<Label>(value).map(drop),
+        Kind::Speaker => v::<Speaker>(value).map(drop),
+        Kind::Page => v::<Page>(value).map(drop),
+        Kind::Reason => v::<RefundReason>(value).map(drop),
+        Kind::Offer => v::<Offer>(value).map(drop),
+    }
+}
+
+/// The object key whose value holds byte column `column` (1-based) of `line`, when the text
+/// before it ends inside a `"key": value` pair: names the field of a syntax error such as a
+/// number out of range (`"amount_fen":1e400`).
+fn key_before(line: &str, column: usize) -> Option<&str> {
+    let mut end = column.min(line.len());
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &line[..end];
+    // The nearest `"key":` before the column, looking back over a few colons.
+    for (i, _) in before.rmatch_indices(':').take(8) {
+        let head = before[..i].trim_end();
+        let Some(head) = head.strip_suffix('"') else { continue };
+        let Some(start) = head.rfind('"') else { continue };
+        let key = &head[start + 1..];
+        if !key.is_empty()
+            && key.len() <= 32
+            && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Some(key);
+        }
+    }
+    None
+}
+
+/// Turns serde's error for a line into one that names the field at fault. Only runs on bad
+/// lines: serde's internally tagged enums buffer the object and lose the field name of a
+/// type error, so the line is read again as a JSON value and each field checked on its own.
+fn diagnose(line: &str, err: &serde_json::Error) -> Error {
+    if err.is_eof() {
+        return invalid(None, format!("not valid JSON: {err}"));
+    }
+    if err.is_syntax() {
+        return invalid(key_before(line, err.column()), format!("not valid JSON: {err}"));
+    }
+    let value: serde_json::Value = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => return invalid(None, format!("not valid JSON: {e}")),
+    };
+    let Some(obj) = value.as_object() else {
+        return invalid(None, "a line must be one JSON object");
+    };
+    let names = || WIRE.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+    let ty = match obj.get("type") {
+        None => return invalid(Some("type"), format!("missing; one of {}", names())),
+        Some(serde_json::Value::String(t)) => t.as_str(),
+        Some(other) => {
+            return invalid(Some("type"), format!("must be a string, found `{other:.40}`"));
+        }
+    };
+    let Some((_, fields)) = WIRE.iter().find(|(n, _)| *n == ty) else {
+        let shown: String = ty.chars().take(40).collect();
+        return invalid(Some("type"), format!("unknown event type `{shown}`; one of {}", names()));
+    };
+    for &(name, kind, required) in *fields {
+        match obj.get(name) {
+            None | Some(serde_json::Value::Null) if !required => {}
+            None => return invalid(Some(name), "missing"),
+            Some(v) => {
+                if let Err(e) = check_kind(kind, v) {
+                    return invalid(Some(name), strip_position(&e));
+                }
+            }
+        }
+    }
+    // Not expected (every field checked out); serde's own message is the best there is.
+    invalid(None, err.to_string())
 }
 
 #[cfg(test)]
@@ -393,15 +553,122 @@ mod tests {
     #[test]
     fn errors_name_the_problem() {
         let cases = [
-            (r#"{"type":"order_paid","at_ms":1,"order":"1"}"#, "amount_fen"),
-            (r#"{"type":"page_view","at_ms":1,"page":"cart"}"#, "cart"),
-            (r#"{"type":"message","at_ms":-1,"from":"buyer","text":"x"}"#, "-1"),
-            (r#"{"type":"nope","at_ms":1}"#, "nope"),
-            ("not json", "expected"),
+            (r#"{"type":"order_paid","at_ms":1,"order":"1"}"#, Some("amount_fen"), "missing"),
+            (r#"{"type":"page_view","at_ms":1,"page":"cart"}"#, Some("page"), "cart"),
+            (r#"{"type":"message","at_ms":-1,"from":"buyer","text":"x"}"#, Some("at_ms"), "-1"),
+            (r#"{"type":"message","at_ms":1,"from":"buyer","text":7}"#, Some("text"), "string"),
+            (r#"{"type":"message","at_ms":1,"from":"boss","text":"x"}"#, Some("from"), "boss"),
+            (r#"{"type":"rating","at_ms":1,"stars":300}"#, Some("stars"), "300"),
+            (r#"{"type":"rating","at_ms":1e30,"stars":3}"#, Some("at_ms"), "expected u64"),
+            (
+                r#"{"type":"rating","at_ms":99999999999999999999,"stars":3}"#,
+                Some("at_ms"),
+                "expected u64",
+            ),
+            (r#"{"type":"logistics_stalled","at_ms":1,"hours":4294967296}"#, Some("hours"), "u32"),
+            (
+                r#"{"type":"refund_closed","at_ms":1,"order":"1","refunded":"yes"}"#,
+                Some("refunded"),
+                "bool",
+            ),
+            (
+                r#"{"type":"refund_requested","at_ms":1,"order":"1","reason":"moon"}"#,
+                Some("reason"),
+                "moon",
+            ),
+            (r#"{"type":"order_shipped","at_ms":1,"order":-3}"#, Some("order"), "-3"),
+            (r#"{"type":"nope","at_ms":1}"#, Some("type"), "nope"),
+            (r#"{"type":7,"at_ms":1}"#, Some("type"), "string"),
+            (r#"{"at_ms":1}"#, Some("type"), "missing"),
+            (r#"{"type":"resolved","at_ms":1,"buyer":5}"#, Some("buyer"), "string"),
+            ("[1,2]", None, "object"),
+            ("not json", None, "column"),
+            (
+                r#"{"type":"order_paid","at_ms":1,"order":"1","amount_fen":1e400}"#,
+                Some("amount_fen"),
+                "out of range",
+            ),
+            (
+                r#"{"type":"message","at_ms":1,"from":"buyer","text":"\ud800"}"#,
+                Some("text"),
+                "escape",
+            ),
+            (r#"{"type":"resolved","at_ms":1"#, None, "EOF"),
         ];
-        for (line, needle) in cases {
-            let err = Envelope::from_json(line).unwrap_err().to_string();
-            assert!(err.contains(needle), "{line}: `{err}` should mention `{needle}`");
+        for (line, field, needle) in cases {
+            let err = Envelope::from_json(line).unwrap_err();
+            let Error::InvalidEvent { field: f, .. } = &err else { panic!("{line}: {err:?}") };
+            assert_eq!(f.as_deref(), field, "{line}: {err}");
+            let msg = err.to_string();
+            assert!(msg.contains(needle), "{line}: `{msg}` should mention `{needle}`");
+        }
+    }
+
+    #[test]
+    fn long_buyer_ids_and_deep_nesting_are_refused() {
+        let line = format!(r#"{{"type":"resolved","at_ms":1,"buyer":"{}"}}"#, "b".repeat(129));
+        let err = Envelope::from_json(&line).unwrap_err();
+        assert!(matches!(&err, Error::InvalidEvent { field: Some(f), .. } if f == "buyer"));
+        let deep = format!(
+            r#"{{"type":"resolved","at_ms":1,"x":{}{}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(Envelope::from_json(&deep).is_err(), "recursion is limited, not overflowed");
+    }
+
+    /// One event of every type with every optional field set.
+    fn every_type() -> Vec<Event<'static>> {
+        let o = Label::truncated("6929384756102");
+        let p = Some(Label::truncated("sku1"));
+        vec![
+            Event::buyer_says(1, "在吗"),
+            Event::OrderCreated { at_ms: 1, order: o, amount_fen: Some(100), product: p },
+            Event::OrderPaid { at_ms: 1, order: o, amount_fen: 100, product: p },
+            Event::OrderShipped { at_ms: 1, order: o },
+            Event::OrderDelivered { at_ms: 1, order: o },
+            Event::OrderCancelled { at_ms: 1, order: o },
+            Event::LogisticsStalled { at_ms: 1, order: Some(o), hours: 48 },
+            Event::RefundRequested { at_ms: 1, order: o, reason: Some(RefundReason::Damaged) },
+            Event::RefundWithdrawn { at_ms: 1, order: o },
+            Event::RefundClosed { at_ms: 1, order: o, refunded: true },
+            Event::PageView { at_ms: 1, page: Page::SizeChart, product: p },
+            Event::PageLeave { at_ms: 1, page: Page::SizeChart },
+            Event::OfferAccepted { at_ms: 1, offer: Offer::Coupon },
+            Event::Rating { at_ms: 1, stars: 5 },
+            Event::Resolved { at_ms: 1 },
+        ]
+    }
+
+    #[test]
+    fn the_wire_table_matches_the_events() {
+        let all = every_type();
+        assert_eq!(all.len(), WIRE.len());
+        for e in all {
+            let v = serde_json::to_value(&e).unwrap();
+            let obj = v.as_object().unwrap();
+            let ty = obj["type"].as_str().unwrap();
+            let (_, fields) = WIRE.iter().find(|(n, _)| *n == ty).expect("type in the table");
+            let keys: Vec<&str> = obj.keys().map(String::as_str).filter(|k| *k != "type").collect();
+            let mut table: Vec<&str> = fields.iter().map(|f| f.0).collect();
+            table.sort_unstable();
+            let mut keys = keys;
+            keys.sort_unstable();
+            assert_eq!(keys, table, "{ty}");
+            for &(name, kind, required) in *fields {
+                check_kind(kind, &obj[name]).unwrap();
+                let mut without = obj.clone();
+                without.remove(name);
+                let line = serde_json::Value::Object(without).to_string();
+                match Envelope::from_json(&line) {
+                    Ok(_) => assert!(!required, "{ty} without `{name}` parsed"),
+                    Err(Error::InvalidEvent { field, .. }) => {
+                        assert!(required, "{ty} without optional `{name}` refused");
+                        assert_eq!(field.as_deref(), Some(name));
+                    }
+                    Err(e) => panic!("{e}"),
+                }
+            }
         }
     }
 

@@ -60,6 +60,14 @@ mod decision;
 mod engine;
 mod error;
 mod event;
+#[cfg(feature = "default-data")]
+#[doc(hidden)]
+pub mod __fuzz {
+    //! Hidden entry points for fuzzing; see `src/fuzzing.rs`.
+    pub use crate::fuzzing::*;
+}
+#[cfg(feature = "default-data")]
+mod fuzzing;
 mod id;
 mod pipeline;
 mod session;
@@ -72,9 +80,11 @@ pub use decision::{
 };
 pub use engine::{Engine, EngineBuilder, MERCHANT_RULE_WEIGHT};
 pub use error::Error;
-pub use event::{Envelope, Event, Offer, Page, RefundReason, Speaker};
+pub use event::{Envelope, Event, MAX_BUYER_BYTES, Offer, Page, RefundReason, Speaker};
 pub use id::{IntentId, Label, OrderId};
-pub use session::{Brief, BriefTurn, OrderBrief, SNAPSHOT_VERSION, Session, Snapshot};
+pub use session::{
+    Brief, BriefTurn, OrderBrief, SNAPSHOT_OLDEST, SNAPSHOT_VERSION, Session, Snapshot,
+};
 #[doc(hidden)]
 pub use stages::Stages;
 

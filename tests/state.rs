@@ -40,31 +40,125 @@ fn restore_rejects_other_versions_and_corrupt_snapshots() {
     let engine = Engine::new().unwrap();
     let mut s = engine.session();
     s.on_event(&Event::buyer_says(T0, "在吗"));
-    let mut snap = s.snapshot();
-    snap.version = 99;
-    let err = engine.restore(snap).unwrap_err().to_string();
-    assert!(err.contains("99"), "{err}");
+    for v in [0, 3, 99, u32::MAX] {
+        let mut snap = s.snapshot();
+        snap.version = v;
+        let err = engine.restore(snap).unwrap_err().to_string();
+        assert!(err.contains(&v.to_string()) && err.contains("version"), "{err}");
+    }
     let json = serde_json::to_string(&s.snapshot()).unwrap();
     let truncated = &json[..json.len() / 2];
     assert!(serde_json::from_str::<kefu::Snapshot>(truncated).is_err());
-    // A snapshot that parses but holds what no session writes is refused, not half restored.
-    let bloated = json.replace("\"state\":{", "\"state\":{\"negative\":7.5,");
-    assert_ne!(bloated, json, "the test edits a field that exists");
-    let err = engine.restore(serde_json::from_str(&bloated).unwrap()).unwrap_err();
+    // An edited state fails its checksum.
+    let edited = json.replace("\"events\":1", "\"events\":2");
+    assert_ne!(edited, json, "the test edits a field that exists");
+    let err = engine.restore(serde_json::from_str(&edited).unwrap()).unwrap_err();
+    assert!(err.to_string().contains("checksum"), "{err}");
+    // A version 1 snapshot (no checksum) that holds what no session writes is refused too.
+    let v1 = r#"{"version":1,"state":{"negative":7.5}}"#;
+    let err = engine.restore(serde_json::from_str(v1).unwrap()).unwrap_err();
     assert!(err.to_string().contains("outside"), "{err}");
+    // Version 2 without its checksum, and version 1 with one, are refused.
+    let no_check = r#"{"version":2,"state":{}}"#;
+    assert!(engine.restore(serde_json::from_str(no_check).unwrap()).is_err());
+    let v1_with_check = json.replacen("\"version\":2", "\"version\":1", 1);
+    assert!(engine.restore(serde_json::from_str(&v1_with_check).unwrap()).is_err());
+}
+
+/// Restores `json` if it parses and passes every check.
+fn try_restore(engine: &Engine, json: &[u8]) -> Option<Session> {
+    let snap: kefu::Snapshot = serde_json::from_slice(json).ok()?;
+    engine.restore(snap).ok()
 }
 
 #[test]
-fn snapshots_leave_out_defaults_and_fields_missing_on_read_are_defaults() {
+fn every_truncation_and_every_byte_corruption_is_refused() {
     let engine = Engine::new().unwrap();
-    let fresh = engine.session();
-    let json = serde_json::to_string(&fresh.snapshot()).unwrap();
-    assert_eq!(json, r#"{"version":1,"state":{}}"#);
-    // A snapshot written before a field existed restores with that field at its default.
-    let mut a = engine.restore(serde_json::from_str(&json).unwrap()).unwrap();
-    let mut b = engine.session();
+    let mut s = engine.session();
+    decisions(&mut s, &script()[..30]);
+    let original = s.snapshot();
+    let json = serde_json::to_vec(&original).unwrap();
+    for end in 0..json.len() {
+        assert!(try_restore(&engine, &json[..end]).is_none(), "truncated at {end} restored");
+    }
+    for i in 0..json.len() {
+        for b in [b'0', b'7', b'9', b'"', b'x', b'{', b'-', b'.'] {
+            if json[i] == b {
+                continue;
+            }
+            let mut bad = json.clone();
+            bad[i] = b;
+            if let Some(back) = try_restore(&engine, &bad) {
+                // Only a change that means the same state may restore: a float digit past
+                // f32 precision (`0.92108417` -> `0.92108419`).
+                assert_eq!(
+                    back.snapshot(),
+                    original,
+                    "byte {i} -> {} restored another state",
+                    b as char
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_version_1_snapshot_restores_and_continues_like_a_current_one() {
+    // Written by the version 1 build after the first 23 events of the sample day. Its scores
+    // came from that build's models, so it is compared with what it holds, not with a replay.
+    let v1 = include_str!("fixtures/snapshot_v1.json");
+    let raw: serde_json::Value = serde_json::from_str(v1).unwrap();
+    let engine = Engine::new().unwrap();
+    let snap: kefu::Snapshot = serde_json::from_str(v1).unwrap();
+    assert_eq!(snap.version, 1);
+    let mut from_v1 = engine.restore(snap).unwrap();
+    // Everything it held is read back.
+    let brief = from_v1.brief();
+    let state = &raw["state"];
+    let path: Vec<&str> = brief.intent_path.iter().map(|l| l.as_str()).collect();
+    let want: Vec<&str> =
+        state["intent_path"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(path, want);
+    let turns: Vec<&str> = brief.turns.iter().map(|t| t.text.as_str()).collect();
+    let want: Vec<&str> =
+        state["turns"].as_array().unwrap().iter().map(|t| t["text"].as_str().unwrap()).collect();
+    assert_eq!(turns, want);
+    assert_eq!(brief.order.unwrap().order, state["order"]["id"].as_str().unwrap());
+    assert_eq!(brief.unresolved_turns as u64, state["unresolved"].as_u64().unwrap());
+    // Snapshots of it are written in the current version, and a session restored from that
+    // decides exactly as the one restored from version 1.
+    let now = from_v1.snapshot();
+    assert_eq!(now.version, kefu::SNAPSHOT_VERSION);
+    let mut from_v2 = engine.restore(now).unwrap();
+    assert_eq!(from_v2.brief(), from_v1.brief());
     let events = script();
-    assert_eq!(decisions(&mut a, &events), decisions(&mut b, &events));
+    assert_eq!(decisions(&mut from_v1, &events[23..]), decisions(&mut from_v2, &events[23..]));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 128, ..Default::default() })]
+
+    /// Any event sequence, cut anywhere: the decisions after a snapshot round trip equal the
+    /// decisions of the session that never left.
+    #[test]
+    fn decisions_after_restore_equal_decisions_without_the_round_trip(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        cut in 0usize..25,
+    ) {
+        let engine = kefu::__fuzz::engine();
+        let events = kefu::__fuzz::decode_events(&bytes);
+        let cut = cut.min(events.len());
+        let mut straight = engine.session();
+        decisions(&mut straight, &events[..cut]);
+        let json = serde_json::to_string(&straight.snapshot()).unwrap();
+        let mut moved = engine.restore(serde_json::from_str(&json).unwrap()).unwrap();
+        proptest::prop_assert_eq!(moved.brief(), straight.brief());
+        proptest::prop_assert_eq!(
+            decisions(&mut moved, &events[cut..]),
+            decisions(&mut straight, &events[cut..])
+        );
+        proptest::prop_assert_eq!(moved.snapshot(), straight.snapshot());
+    }
 }
 
 #[test]
