@@ -45,7 +45,7 @@
 //!
 //! # Performance
 //!
-//! Build the engine once (about 0.1 s, mostly jieba's dictionary) and share it: it is an
+//! Build the engine once (about 0.2 s: jieba's dictionary and the trained models) and share it: it is an
 //! `Arc`, `Send + Sync`. Keep one session per buyer: it reuses its buffers, so a message costs
 //! a few microseconds and order or behaviour events allocate nothing. Never build an engine
 //! per request.
