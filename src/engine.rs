@@ -403,15 +403,38 @@ impl EngineBuilder {
             min_margin: params.intent_min_margin,
         };
 
-        let tokenizer = Tokenizer::build(&srcs(d.user_dict, &self.dicts), &self.words, self.hmm)?;
-        // One normaliser serves the messages and the keywords, which must be spelled alike.
-        let normalizer = Normalizer::new();
-        let intent = IntentStage::build(&catalog, &normalizer, &rules, model, intent_params)?;
         let emotion_model = match &self.emotion_model {
             Some((n, t)) => Some((n.as_str(), t.as_str())),
             None => d.emotion_model,
         };
-        let emotion = EmotionStage::build(&srcs(d.emotion, &self.emotion), emotion_model)?;
+        let dicts = srcs(d.user_dict, &self.dicts);
+        let build_tokenizer = || Tokenizer::build(&dicts, &self.words, self.hmm);
+        // One normaliser serves the messages and the keywords, which must be spelled alike.
+        let normalizer = Normalizer::new();
+        let build_models = || {
+            let intent = IntentStage::build(&catalog, &normalizer, &rules, model, intent_params)?;
+            let emotion = EmotionStage::build(&srcs(d.emotion, &self.emotion), emotion_model)?;
+            Ok::<_, Error>((intent, emotion))
+        };
+        // jieba's dictionary and the two trained models are independent and each takes tens
+        // of milliseconds: build them side by side when a second thread can be had, one after
+        // the other otherwise. Errors are reported in the same order either way.
+        let (tokenizer, models) = std::thread::scope(|scope| {
+            match std::thread::Builder::new()
+                .name("kefu-build".into())
+                .spawn_scoped(scope, build_tokenizer)
+            {
+                Ok(handle) => {
+                    let models = build_models();
+                    let tokenizer =
+                        handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                    (tokenizer, models)
+                }
+                Err(_) => (build_tokenizer(), build_models()),
+            }
+        });
+        let tokenizer = tokenizer?;
+        let (intent, emotion) = models?;
         let risk = RiskModel::parse(&srcs(d.risk, &self.risk))?;
         let sizes = SizeCharts::parse(&srcs(d.sizes, &self.sizes))?;
         let known = Known::resolve(&catalog);
