@@ -4,62 +4,19 @@
 //! Deterministic, not timed. Its own test binary, because a global allocator applies to the
 //! whole binary.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+#[path = "common/counting.rs"]
+mod counting;
 
 use kefu::{Engine, Event, Offer, OrderId, Page, RefundReason, Session};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-    static LIVE: Cell<i64> = const { Cell::new(0) };
-}
-
-// `try_with`: the thread-locals may already be gone while a thread shuts down.
-fn count(size: usize) {
-    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-    let _ = LIVE.try_with(|c| c.set(c.get() + size as i64));
-}
-
-fn uncount(size: usize) {
-    let _ = LIVE.try_with(|c| c.set(c.get() - size as i64));
-}
-
-// SAFETY: every call is forwarded unchanged to `System`; the counters only read and write
-// const-initialised thread-locals, which never allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count(layout.size());
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count(layout.size());
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        uncount(layout.size());
-        count(new_size);
-        // SAFETY: same contract as ours.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        uncount(layout.size());
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting::Counting = counting::Counting;
 
 /// Allocations made on this thread while `f` runs.
 fn allocations<R>(f: impl FnOnce() -> R) -> (u64, R) {
-    let before = ALLOCS.with(Cell::get);
+    let before = counting::allocs();
     let r = f();
-    (ALLOCS.with(Cell::get) - before, r)
+    (counting::allocs() - before, r)
 }
 
 fn order(s: &str) -> OrderId {

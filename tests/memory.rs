@@ -2,48 +2,14 @@
 //! binary: it installs a counting allocator (per thread, so tests running in parallel do not
 //! disturb each other's counts).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+#[path = "common/counting.rs"]
+mod counting;
 
+use counting::live;
 use kefu::{Engine, Event, Page, Session};
 
-struct Counting;
-
-thread_local! {
-    /// Bytes allocated minus bytes freed by this thread.
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-}
-
-fn add(n: isize) {
-    // `try_with`: the allocator also runs while thread locals are torn down.
-    let _ = LIVE.try_with(|l| l.set(l.get() + n));
-}
-
-// SAFETY: every call is forwarded to `System` unchanged; only a counter is kept beside it.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        add(layout.size() as isize);
-        // SAFETY: same layout, as the caller guarantees for us.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        add(-(layout.size() as isize));
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        add(new_size as isize - layout.size() as isize);
-        // SAFETY: forwarded unchanged.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static ALLOC: Counting = Counting;
-
-fn live() -> isize {
-    LIVE.with(Cell::get)
-}
+static ALLOC: counting::Counting = counting::Counting;
 
 /// The documented cap of [`Session`]: inline size plus heap (measured: 1 848 bytes fresh,
 /// 6 032 after 100 000 events, flat from the first thousands on). The per-message buffers are
