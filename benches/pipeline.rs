@@ -8,6 +8,10 @@ use std::sync::LazyLock;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kefu::{Engine, Event, Page, Session, Stages};
 
+#[path = "../examples/common/baseline.rs"]
+mod common_baseline;
+use common_baseline::Baseline;
+
 static ENGINE: LazyLock<Engine> = LazyLock::new(|| Engine::new().expect("default data builds"));
 
 const SHORT: &str = "在吗";
@@ -58,34 +62,12 @@ fn stages(c: &mut Criterion) {
     g.finish();
 }
 
-/// The bare cost the pipeline is compared with: jieba-rs cut with the same user dictionary
-/// and one leftmost-longest automaton pass over the dictionary words and rule keywords.
+/// The bare cost the pipeline is compared with (the `throughput` example's baseline).
 fn baseline(c: &mut Criterion) {
-    let mut jieba = jieba_rs::Jieba::new();
-    let mut words: Vec<&str> = Vec::new();
-    for line in include_str!("../data/user_dict.txt").lines().skip(1) {
-        if let Some(w) =
-            line.split(['\t', ' ']).next().filter(|w| !w.is_empty() && !w.starts_with('#'))
-        {
-            jieba.add_word(w, Some(20_000), None);
-            words.push(w);
-        }
-    }
-    for line in include_str!("../data/rules.tsv").lines().skip(1) {
-        let cols: Vec<&str> = line.split('\t').collect();
-        if cols.len() >= 4 && cols[2] == "keyword" && !line.starts_with('#') {
-            words.push(cols[3]);
-        }
-    }
-    let ac = aho_corasick::AhoCorasick::builder()
-        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-        .build(&words)
-        .expect("keywords build");
+    let base = Baseline::new().expect("keywords build");
     let mut g = c.benchmark_group("baseline");
     for (name, text) in [("chat", CHAT), ("long", LONG)] {
-        g.bench_function(name, |b| {
-            b.iter(|| jieba.cut(black_box(text), false).len() + ac.find_iter(text).count())
-        });
+        g.bench_function(name, |b| b.iter(|| base.run(black_box(text))));
     }
     g.finish();
 }

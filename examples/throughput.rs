@@ -13,8 +13,11 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use kefu::{Engine, Event};
+
+#[path = "common/baseline.rs"]
+mod baseline;
+use baseline::Baseline;
 
 const ROUNDS: usize = 20;
 
@@ -43,26 +46,8 @@ fn main() -> ExitCode {
     };
     println!("engine_new_ms={:.1}", t.elapsed().as_secs_f64() * 1e3);
 
-    // The bare baseline: jieba-rs with the same user dictionary, and one automaton over the
-    // same vocabulary (dictionary words and rule keywords).
-    let mut jieba = jieba_rs::Jieba::new();
-    let mut words: Vec<String> = Vec::new();
-    for line in include_str!("../data/user_dict.txt").lines().skip(1) {
-        if let Some(w) =
-            line.split(['\t', ' ']).next().filter(|w| !w.is_empty() && !w.starts_with('#'))
-        {
-            jieba.add_word(w, Some(20_000), None);
-            words.push(w.to_owned());
-        }
-    }
-    for line in include_str!("../data/rules.tsv").lines().skip(1) {
-        let cols: Vec<&str> = line.split('\t').collect();
-        if cols.len() >= 4 && cols[2] == "keyword" && !line.starts_with('#') {
-            words.push(cols[3].to_owned());
-        }
-    }
-    let ac = match AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&words) {
-        Ok(a) => a,
+    let baseline = match Baseline::new() {
+        Ok(b) => b,
         Err(e) => {
             eprintln!("throughput: {e}");
             return ExitCode::FAILURE;
@@ -77,7 +62,7 @@ fn main() -> ExitCode {
         for m in &messages {
             // Alternate the two measurements message by message so both see the same machine.
             let t = Instant::now();
-            let n = jieba.cut(black_box(m), false).len() + ac.find_iter(black_box(*m)).count();
+            let n = baseline.run(black_box(m));
             baseline_ns.push(t.elapsed().as_nanos() as u64);
             black_box(n);
 
