@@ -412,11 +412,14 @@ impl Decision {
         copy_exact(&mut self.slots, slots);
     }
 
-    /// Frees the lists only a buyer message fills (they are empty after [`Decision::clear`]).
+    /// Frees the lists only a buyer message fills, when this decision is for one (any other
+    /// decision has freed them already); call it before [`Decision::clear`].
     pub(crate) fn release_message_parts(&mut self) {
-        self.intent.alternatives = Vec::new();
-        self.intent.evidence = Vec::new();
-        self.slots = Vec::new();
+        if self.message {
+            self.intent.alternatives = Vec::new();
+            self.intent.evidence = Vec::new();
+            self.slots = Vec::new();
+        }
     }
 
     pub(crate) fn push(&mut self, rule: &str, action: Action) {

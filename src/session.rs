@@ -20,9 +20,11 @@ pub use crate::snapshot::{SNAPSHOT_OLDEST, SNAPSHOT_VERSION, Snapshot};
 const ACTIONS_RESERVED: usize = 4;
 
 /// One buyer's conversation: recent turns, counters, timers, open order facts, last scores,
-/// cooldowns and tags. Memory is bounded whatever the traffic: about 2 KiB fresh and at most
-/// 8 KiB (6 KiB measured after 100 000 hostile events for one buyer, `tests/memory.rs`; the
-/// per-message buffers belong to the thread, not the session); a snapshot is a few KiB of JSON.
+/// cooldowns and tags. Memory is bounded whatever the traffic: 1.6 KiB fresh, 1.7 KiB for a
+/// typical buyer at rest (`examples/memory.rs`), 2.6 KiB at the peak of 100 000 hostile events
+/// for one buyer (`tests/memory.rs` holds it under 4 KiB). Recent turns, hashes, intents
+/// and emotions are inline rings, the turn texts share one string, and the per-message buffers
+/// belong to the thread, not the session. A typical snapshot is about 1 KiB of JSON.
 ///
 /// Hostile input has a documented result, never a panic: a message past 512 characters is
 /// read up to there and flagged [`Flags::truncated`](crate::Flags); empty, blank, zero-width,
@@ -58,7 +60,7 @@ pub struct Session {
     decision: Decision,
     /// How many of the oldest kept turns came from a snapshot, and so are masked already:
     /// [`Session::brief`] and [`Session::snapshot`] do not mask them twice.
-    premasked: usize,
+    premasked: u8,
 }
 
 thread_local! {
@@ -87,7 +89,7 @@ impl Session {
     /// the next event.
     pub(crate) fn restored(engine: Engine, state: State) -> Session {
         let mut s = Session::new(engine, state);
-        s.premasked = s.state.turns.len();
+        s.premasked = s.state.turns.len() as u8;
         if s.state.first_at_ms.is_some() {
             let inner = &*s.engine.0;
             let now = s.state.last_at_ms;
@@ -115,12 +117,12 @@ impl Session {
         let d = &mut self.decision;
         let turns_before = st.turns.len();
         let (now, out_of_order) = st.tick(event.at_ms());
-        d.clear(now);
         if !matches!(event, Event::Message { from: Speaker::Buyer, .. }) {
             // Only buyer messages fill these lists: a session at rest after anything else
             // keeps no room for them.
             d.release_message_parts();
         }
+        d.clear(now);
         d.flags.out_of_order = out_of_order;
         let policy = &inner.policy;
         let mut policy_reopened = false;
@@ -213,7 +215,7 @@ impl Session {
         // the oldest: fewer of them remain.
         if self.premasked > 0 && matches!(event, Event::Message { .. }) {
             let evicted = (turns_before + 1).saturating_sub(st.turns.len());
-            self.premasked = self.premasked.saturating_sub(evicted);
+            self.premasked = self.premasked.saturating_sub(evicted as u8);
         }
         d
     }
@@ -227,7 +229,7 @@ impl Session {
     /// The session's state for storage; restore it with [`Engine::restore`]. Kept chat turns
     /// are masked.
     pub fn snapshot(&self) -> Snapshot {
-        Snapshot::of(&self.state, &self.engine, self.premasked)
+        Snapshot::of(&self.state, &self.engine, usize::from(self.premasked))
     }
 
     /// What a human agent needs at a glance on hand-off: intent path, order facts, emotion
@@ -265,7 +267,11 @@ impl Session {
                 .map(|(i, (at_ms, from, text))| BriefTurn {
                     at_ms,
                     from,
-                    text: if i < self.premasked { text.to_owned() } else { self.engine.mask(text) },
+                    text: if i < usize::from(self.premasked) {
+                        text.to_owned()
+                    } else {
+                        self.engine.mask(text)
+                    },
                 })
                 .collect(),
         }

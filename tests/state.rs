@@ -234,6 +234,36 @@ proptest::proptest! {
 }
 
 #[test]
+fn snapshots_of_the_sample_buyers_are_about_a_kilobyte() {
+    // Each buyer of the sample day in their own session, as `replay` runs them.
+    let engine = Engine::new().unwrap();
+    let mut sessions: Vec<(String, Session)> = Vec::new();
+    for line in include_str!("../data/samples/shop_day.jsonl").lines() {
+        let env = Envelope::from_json(line).expect("sample lines parse");
+        let buyer = env.buyer.as_deref().unwrap_or("").to_owned();
+        let i = match sessions.iter().position(|(b, _)| *b == buyer) {
+            Some(i) => i,
+            None => {
+                sessions.push((buyer, engine.session()));
+                sessions.len() - 1
+            }
+        };
+        sessions[i].1.on_event(&env.event);
+    }
+    let mut sizes: Vec<usize> =
+        sessions.iter().map(|(_, s)| serde_json::to_string(&s.snapshot()).unwrap().len()).collect();
+    sizes.sort_unstable();
+    let median = sizes[sizes.len() / 2];
+    eprintln!(
+        "snapshot JSON of the {} sample buyers: {sizes:?} bytes, median {median}",
+        sizes.len()
+    );
+    assert_eq!(sizes.len(), 8);
+    assert!(median <= 1024, "median snapshot {median} bytes");
+    assert!(sizes.iter().all(|&n| n <= 1536), "{sizes:?}");
+}
+
+#[test]
 fn same_input_same_output_across_engines() {
     let events = script();
     let a = decisions(&mut Engine::new().unwrap().session(), &events);
