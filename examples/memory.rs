@@ -64,6 +64,11 @@ fn rss_bytes() -> u64 {
 
 /// One typical buyer, `i` varying the order number and the timing.
 fn typical(engine: &Engine, i: u64) -> Session {
+    typical_first(engine, i, usize::MAX)
+}
+
+/// The first `k` events of [`typical`].
+fn typical_first(engine: &Engine, i: u64, k: usize) -> Session {
     let mut s = engine.session();
     let t = i * 1_000;
     let order = format!("DD2026112{i:07}");
@@ -82,10 +87,18 @@ fn typical(engine: &Engine, i: u64) -> Session {
         Event::buyer_says(t + 900_000, "好的谢谢"),
         Event::agent_says(t + 915_000, "不客气哦"),
     ];
-    for e in &events {
+    for e in events.iter().take(k) {
         s.on_event(e);
     }
     s
+}
+
+/// Bytes per session (inline size plus live heap) of `n` sessions made by `make`.
+fn bytes_per_session(n: u64, make: impl Fn(u64) -> Session) -> (f64, Vec<Session>) {
+    let before = live();
+    let sessions: Vec<Session> = (1..=n).map(make).collect();
+    let heap = live() - before - (sessions.capacity() * size_of::<Session>()) as i64;
+    (heap as f64 / n as f64 + size_of::<Session>() as f64, sessions)
 }
 
 fn main() -> ExitCode {
@@ -114,14 +127,15 @@ fn main() -> ExitCode {
         rss_engine as f64 / 1e6
     );
 
-    let before = live();
-    let sessions: Vec<Session> = (1..=n).map(|i| typical(&engine, i)).collect();
-    let heap = live() - before - (sessions.capacity() * size_of::<Session>()) as i64;
-    let per_session = heap as f64 / n as f64 + size_of::<Session>() as f64;
+    // The same buyer stopped after their last message, before the agent's reply: the session
+    // then still holds that message's intent evidence and slots.
+    let (after_buyer, waiting) = bytes_per_session(n, |i| typical_first(&engine, i, 11));
+    drop(waiting);
+    let (per_session, sessions) = bytes_per_session(n, |i| typical(&engine, i));
     println!(
-        "sessions={n} inline_bytes={} heap_bytes_per_session={:.0} rss_with_sessions_mb={:.1}",
+        "sessions={n} inline_bytes={} heap_bytes_per_session={:.0} rss_with_sessions_mb={:.1} session_bytes_after_buyer_message={after_buyer:.0}",
         size_of::<Session>(),
-        heap as f64 / n as f64,
+        per_session - size_of::<Session>() as f64,
         rss_bytes() as f64 / 1e6
     );
     let json: Vec<usize> = sessions

@@ -401,10 +401,38 @@ impl Decision {
         self.flags = Flags::default();
     }
 
+    /// Takes a buyer message's intent and slots, each list sized to its content (the stages
+    /// fill longer candidate lists than they keep).
+    pub(crate) fn set_message_parts(&mut self, intent: &IntentScore, slots: &[Slot]) {
+        self.intent.id = intent.id;
+        self.intent.confidence = intent.confidence;
+        self.intent.runner_up = intent.runner_up;
+        copy_exact(&mut self.intent.alternatives, &intent.alternatives);
+        copy_exact(&mut self.intent.evidence, &intent.evidence);
+        copy_exact(&mut self.slots, slots);
+    }
+
+    /// Frees the lists only a buyer message fills, when this decision is for one (any other
+    /// decision has freed them already); call it before [`Decision::clear`].
+    pub(crate) fn release_message_parts(&mut self) {
+        if self.message {
+            self.intent.alternatives = Vec::new();
+            self.intent.evidence = Vec::new();
+            self.slots = Vec::new();
+        }
+    }
+
     pub(crate) fn push(&mut self, rule: &str, action: Action) {
         self.actions.push(action);
         self.fired.push(Label::truncated(rule));
     }
+}
+
+/// `dst` becomes a copy of `src`, growing to exactly `src.len()` when it has less room.
+fn copy_exact<T: Copy>(dst: &mut Vec<T>, src: &[T]) {
+    dst.clear();
+    dst.reserve_exact(src.len());
+    dst.extend_from_slice(src);
 }
 
 impl Serialize for Decision {

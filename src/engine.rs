@@ -15,7 +15,7 @@ use crate::pipeline::policy::{Known, Policy, PolicyParams, SizeCharts};
 use crate::pipeline::risk::RiskModel;
 use crate::pipeline::slots::SlotExtractor;
 use crate::pipeline::tokenize::Tokenizer;
-use crate::session::{SNAPSHOT_OLDEST, SNAPSHOT_VERSION, Session, Snapshot};
+use crate::session::{Session, Snapshot};
 
 /// Compiled dictionaries, automata, models and policy: build once, share everywhere.
 ///
@@ -104,8 +104,9 @@ impl Engine {
     ///
     /// [`Error::Snapshot`], and no session, when the snapshot is of an unknown format version,
     /// its checksum does not match its state (altered or corrupted in storage), its state is
-    /// one no session can hold (collections past their bounds, scores out of range), or it
-    /// does not fit this engine (it counts intercept words this engine does not have).
+    /// one no session can hold (collections past their bounds, scores out of range, times after
+    /// its clock), or it does not fit this engine (it names intents or counts intercept words
+    /// this engine does not have).
     /// Versions [`SNAPSHOT_OLDEST`](crate::SNAPSHOT_OLDEST) to
     /// [`SNAPSHOT_VERSION`](crate::SNAPSHOT_VERSION) are read.
     ///
@@ -121,43 +122,7 @@ impl Engine {
     /// # Ok::<(), kefu::Error>(())
     /// ```
     pub fn restore(&self, snapshot: Snapshot) -> Result<Session, Error> {
-        let refuse = |message: String| Err(Error::Snapshot { message });
-        match snapshot.version {
-            // Version 1 had no checksum; its state reads as is (fields added since default).
-            // A `check` on a version 1 snapshot means its version digit was altered.
-            1 if snapshot.check.is_some() => {
-                return refuse("version 1 has no `check` field; the version was altered".into());
-            }
-            1 => {}
-            SNAPSHOT_VERSION => match snapshot.check {
-                None => return refuse("version 2 needs its `check` field; it is missing".into()),
-                Some(c) if c != Snapshot::checksum(&snapshot.state) => {
-                    return refuse(
-                        "its checksum does not match its state: it was altered or corrupted in storage"
-                            .into(),
-                    );
-                }
-                Some(_) => {}
-            },
-            v => {
-                return refuse(format!(
-                    "format version {v} is not supported; this build reads versions {SNAPSHOT_OLDEST} to {SNAPSHOT_VERSION}"
-                ));
-            }
-        }
-        let state = snapshot.state;
-        if let Some(why) = state.invalid() {
-            return Err(Error::Snapshot { message: why });
-        }
-        let intercepts = self.0.policy.params.intercepts.len();
-        if !state.intercept_counts.is_empty() && state.intercept_counts.len() != intercepts {
-            return Err(Error::Snapshot {
-                message: format!(
-                    "it counts {} intercept words but this engine has {intercepts}",
-                    state.intercept_counts.len()
-                ),
-            });
-        }
+        let state = snapshot.into_state(self)?;
         Ok(Session::restored(self.clone(), state))
     }
 

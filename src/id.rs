@@ -154,7 +154,9 @@ pub type OrderId = Label;
 /// name is [`Engine::intent_name`](crate::Engine::intent_name), and the reverse is
 /// [`Engine::intent_id`](crate::Engine::intent_id).
 #[repr(transparent)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub struct IntentId(pub(crate) u16);
 
 impl IntentId {

@@ -71,6 +71,7 @@ mod fuzzing;
 mod id;
 mod pipeline;
 mod session;
+mod snapshot;
 mod stages;
 pub mod train;
 

@@ -3,10 +3,10 @@
 use std::cell::RefCell;
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::action::{FollowUpKind, Tag};
-use crate::decision::{Decision, Emotion, Factor, Slot};
+use crate::decision::{Decision, Emotion, Factor, IntentScore, Slot};
 use crate::engine::Engine;
 use crate::event::{Event, Page, Speaker};
 use crate::id::{Label, OrderId};
@@ -14,24 +14,17 @@ use crate::pipeline::Scratch;
 use crate::pipeline::features::{State, question_hash};
 use crate::pipeline::policy::MessageView;
 
-/// The snapshot format this build writes. It reads this one and every older one:
-///
-/// | version | what changed |
-/// |---|---|
-/// | 1 | first format: `version` and `state` |
-/// | 2 | adds `check`, a checksum of the state, so a snapshot altered in storage is refused |
-pub const SNAPSHOT_VERSION: u32 = 2;
-
-/// The oldest snapshot format this build restores.
-pub const SNAPSHOT_OLDEST: u32 = 1;
+pub use crate::snapshot::{SNAPSHOT_OLDEST, SNAPSHOT_VERSION, Snapshot};
 
 /// Actions a session has room for before its decision buffer grows.
 const ACTIONS_RESERVED: usize = 4;
 
 /// One buyer's conversation: recent turns, counters, timers, open order facts, last scores,
-/// cooldowns and tags. Memory is bounded whatever the traffic: about 2 KiB fresh and at most
-/// 8 KiB (6 KiB measured after 100 000 hostile events for one buyer, `tests/memory.rs`; the
-/// per-message buffers belong to the thread, not the session); a snapshot is a few KiB of JSON.
+/// cooldowns and tags. Memory is bounded whatever the traffic: 1.6 KiB fresh, 1.7 KiB for a
+/// typical buyer at rest (`examples/memory.rs`), 2.6 KiB at the peak of 100 000 hostile events
+/// for one buyer (`tests/memory.rs` holds it under 4 KiB). Recent turns, hashes, intents
+/// and emotions are inline rings, the turn texts share one string, and the per-message buffers
+/// belong to the thread, not the session. A typical snapshot is about 1 KiB of JSON.
 ///
 /// Hostile input has a documented result, never a panic: a message past 512 characters is
 /// read up to there and flagged [`Flags::truncated`](crate::Flags); empty, blank, zero-width,
@@ -67,60 +60,17 @@ pub struct Session {
     decision: Decision,
     /// How many of the oldest kept turns came from a snapshot, and so are masked already:
     /// [`Session::brief`] and [`Session::snapshot`] do not mask them twice.
-    premasked: usize,
+    premasked: u8,
 }
 
 thread_local! {
     /// Per-message buffers, one set per thread rather than per session: a shop holds many
     /// idle sessions and runs few at a time. Bounded by the message cap (512 characters).
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
-}
-
-/// A session's state, for storing it and continuing on any node with [`Engine::restore`].
-///
-/// Serialize it with serde in any format. It carries a format version
-/// ([`SNAPSHOT_VERSION`]) and a checksum of the state (`check`), so a snapshot that was
-/// truncated, corrupted or edited in storage is refused by [`Engine::restore`] instead of
-/// restoring a different session. The kept chat turns are stored masked, so a snapshot holds
-/// no phone numbers, ID cards, bank cards, e-mails or street addresses. Fields at their default
-/// are left out (a fresh session is `{"version":2,"check":…,"state":{}}`).
-///
-/// Keep the state's numbers exact: a store that reads JSON numbers as doubles (JavaScript)
-/// rounds the 64-bit question hashes, and the checksum then refuses the snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Snapshot {
-    /// Format version.
-    pub version: u32,
-    /// Checksum of `state` (version 2 on); absent in version 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) check: Option<u32>,
-    pub(crate) state: State,
-}
-
-impl Snapshot {
-    /// The checksum of a state: FNV-1a over its JSON form, folded to 32 bits (a JSON number
-    /// every store keeps exactly). The JSON form leaves out fields at their default, so a
-    /// field added in a later build does not change the checksum of older snapshots.
-    pub(crate) fn checksum(state: &State) -> u32 {
-        struct Fnv(u64);
-        impl std::io::Write for Fnv {
-            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                for &b in buf {
-                    self.0 ^= u64::from(b);
-                    self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-                }
-                Ok(buf.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-        // Writing to a hasher cannot fail, and a state always serializes (no maps with
-        // non-string keys, no non-finite floats: `State::invalid` refuses them).
-        let _ = serde_json::to_writer(&mut h, state);
-        (h.0 ^ (h.0 >> 32)) as u32
-    }
+    /// Where the intent stage and the slot extractor write a message's results before they are
+    /// copied into the session's decision, each list sized to its content: the stages work with
+    /// longer candidate lists than they report, and the session should not keep their room.
+    static MESSAGE: RefCell<(IntentScore, Vec<Slot>)> = RefCell::default();
 }
 
 impl Session {
@@ -139,7 +89,7 @@ impl Session {
     /// the next event.
     pub(crate) fn restored(engine: Engine, state: State) -> Session {
         let mut s = Session::new(engine, state);
-        s.premasked = s.state.turns.len();
+        s.premasked = s.state.turns.len() as u8;
         if s.state.first_at_ms.is_some() {
             let inner = &*s.engine.0;
             let now = s.state.last_at_ms;
@@ -167,6 +117,11 @@ impl Session {
         let d = &mut self.decision;
         let turns_before = st.turns.len();
         let (now, out_of_order) = st.tick(event.at_ms());
+        if !matches!(event, Event::Message { from: Speaker::Buyer, .. }) {
+            // Only buyer messages fill these lists: a session at rest after anything else
+            // keeps no room for them.
+            d.release_message_parts();
+        }
         d.clear(now);
         d.flags.out_of_order = out_of_order;
         let policy = &inner.policy;
@@ -260,7 +215,7 @@ impl Session {
         // the oldest: fewer of them remain.
         if self.premasked > 0 && matches!(event, Event::Message { .. }) {
             let evicted = (turns_before + 1).saturating_sub(st.turns.len());
-            self.premasked = self.premasked.saturating_sub(evicted);
+            self.premasked = self.premasked.saturating_sub(evicted as u8);
         }
         d
     }
@@ -274,12 +229,7 @@ impl Session {
     /// The session's state for storage; restore it with [`Engine::restore`]. Kept chat turns
     /// are masked.
     pub fn snapshot(&self) -> Snapshot {
-        let mut state = self.state.clone();
-        for t in state.turns.iter_mut().skip(self.premasked) {
-            t.text = self.engine.mask(&t.text);
-        }
-        let check = Some(Snapshot::checksum(&state));
-        Snapshot { version: SNAPSHOT_VERSION, check, state }
+        Snapshot::of(&self.state, &self.engine, usize::from(self.premasked))
     }
 
     /// What a human agent needs at a glance on hand-off: intent path, order facts, emotion
@@ -289,7 +239,11 @@ impl Session {
         let st = &self.state;
         let risk = self.decision.risk;
         Brief {
-            intent_path: st.intent_path.iter().copied().collect(),
+            intent_path: st
+                .intent_path
+                .iter()
+                .map(|&id| self.engine.intent_name(id).unwrap_or_default())
+                .collect(),
             order: st.order.map(|o| OrderBrief {
                 order: o.id,
                 amount_fen: o.amount_fen,
@@ -310,13 +264,13 @@ impl Session {
                 .turns
                 .iter()
                 .enumerate()
-                .map(|(i, t)| BriefTurn {
-                    at_ms: t.at_ms,
-                    from: t.from,
-                    text: if i < self.premasked {
-                        t.text.clone()
+                .map(|(i, (at_ms, from, text))| BriefTurn {
+                    at_ms,
+                    from,
+                    text: if i < usize::from(self.premasked) {
+                        text.to_owned()
                     } else {
-                        self.engine.mask(&t.text)
+                        self.engine.mask(text)
                     },
                 })
                 .collect(),
@@ -337,15 +291,19 @@ fn buyer_message(
     d.flags.truncated = cues.truncated;
     d.message = true;
     inner.tokenizer.cut(&sc.norm, &mut sc.tokens);
-    let intent =
-        inner.intent.classify(&inner.catalog, &sc.norm, &sc.tokens, &mut sc.intent, &mut d.intent);
-    inner.slots.extract(&sc.norm, &mut d.slots);
+    let intent = MESSAGE.with_borrow_mut(|(score, slots)| {
+        let id = inner.intent.classify(&inner.catalog, &sc.norm, &sc.tokens, &mut sc.intent, score);
+        slots.clear();
+        inner.slots.extract(&sc.norm, slots);
+        d.set_message_parts(score, slots);
+        id
+    });
     inner.emotion.score(&sc.norm, &sc.tokens, &cues, &mut d.emotion);
 
     st.on_message(now, Speaker::Buyer, text);
     st.note_question(question_hash(&sc.norm));
-    st.note_intent(d.intent.id);
-    st.note_emotion(now, &d.emotion);
+    st.note_intent(intent);
+    st.note_emotion(&d.emotion);
     inner.policy.known.count(intent, st);
     let mut new_body = false;
     for slot in &d.slots {

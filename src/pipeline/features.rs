@@ -1,14 +1,12 @@
 //! Stage 5: the session's rolling state — counters, timers, open order facts — and the risk
 //! feature vector derived from it. Every update is O(1) and the state is bounded.
 
-use std::collections::VecDeque;
-
 use serde::{Deserialize, Serialize};
 
 use crate::action::{HandOffReason, Priority, Tag};
 use crate::decision::{EmotionScore, Factor};
 use crate::event::{Page, Speaker};
-use crate::id::{Label, OrderId};
+use crate::id::{IntentId, Label, OrderId};
 use crate::pipeline::policy::PolicyParams;
 
 /// Turns kept for [`Session::brief`](crate::Session::brief).
@@ -20,21 +18,119 @@ pub(crate) const PATH_KEPT: usize = 8;
 /// Recent buyer messages remembered (as hashes) to spot repeated questions.
 pub(crate) const HASHES_KEPT: usize = 8;
 
-/// One chat turn kept for the brief.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Turn {
-    pub at_ms: u64,
-    pub from: Speaker,
-    pub text: String,
+/// A bounded ring of small `Copy` values kept inline, oldest first: pushing onto a full ring
+/// drops the oldest. It never allocates, and its slice is contiguous (the values shift down,
+/// which costs nothing at these sizes).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Ring<T: Copy + Default, const N: usize> {
+    items: [T; N],
+    len: u8,
 }
 
-/// One point of the emotion trajectory.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+impl<T: Copy + Default, const N: usize> Default for Ring<T, N> {
+    fn default() -> Self {
+        Ring { items: [T::default(); N], len: 0 }
+    }
+}
+
+impl<T: Copy + Default, const N: usize> Ring<T, N> {
+    /// The kept values, oldest first.
+    pub(crate) fn as_slice(&self) -> &[T] {
+        &self.items[..usize::from(self.len)]
+    }
+
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.as_slice().iter()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    pub(crate) fn push(&mut self, v: T) {
+        let n = usize::from(self.len);
+        if n >= N {
+            self.items.copy_within(1.., 0);
+            self.items[N - 1] = v;
+        } else {
+            self.items[n] = v;
+            self.len += 1;
+        }
+    }
+}
+
+/// One chat turn kept for the brief; its text is a range of [`Turns::text`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct TurnMeta {
+    at_ms: u64,
+    /// Bytes of text (at most [`TURN_TEXT_BYTES`], a little more for restored masked text).
+    len: u16,
+    from: Speaker,
+}
+
+impl Default for TurnMeta {
+    fn default() -> Self {
+        TurnMeta { at_ms: 0, len: 0, from: Speaker::Buyer }
+    }
+}
+
+/// The last [`TURNS_KEPT`] chat turns: their times and speakers inline, their texts end to end
+/// in one string, sized to what it held at most (one allocation per session instead of one per
+/// turn plus the ring's own).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Turns {
+    meta: Ring<TurnMeta, TURNS_KEPT>,
+    text: String,
+}
+
+impl Turns {
+    pub(crate) fn len(&self) -> usize {
+        self.meta.len()
+    }
+
+    /// `(at_ms, from, text)` of each kept turn, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, Speaker, &str)> + '_ {
+        let mut start = 0;
+        self.meta.iter().map(move |m| {
+            let end = start + usize::from(m.len);
+            // Every range ends on a char boundary: texts are pushed whole.
+            let text = self.text.get(start..end).unwrap_or_default();
+            start = end;
+            (m.at_ms, m.from, text)
+        })
+    }
+
+    /// Keeps `text` whole (the caller cuts it to its bound), dropping the oldest turn when
+    /// full. Allocates only when the texts together are longer than ever before.
+    pub(crate) fn push(&mut self, at_ms: u64, from: Speaker, text: &str) {
+        let len = text.len().min(usize::from(u16::MAX));
+        let text = text.get(..len).unwrap_or_default();
+        if self.meta.len() >= TURNS_KEPT
+            && let Some(oldest) = self.meta.as_slice().first()
+        {
+            self.text.drain(..usize::from(oldest.len));
+        }
+        if self.text.capacity() < self.text.len() + text.len() {
+            self.text.reserve_exact(text.len());
+        }
+        self.text.push_str(text);
+        self.meta.push(TurnMeta { at_ms, len: text.len() as u16, from });
+    }
+}
+
+/// One point of the emotion trajectory (the brief shows it; the policy reads it for
+/// escalation).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct EmotionPoint {
-    pub at_ms: u64,
     pub label: crate::decision::Emotion,
     pub valence: f32,
     pub intensity: f32,
+}
+
+impl Default for EmotionPoint {
+    fn default() -> Self {
+        EmotionPoint { label: crate::decision::Emotion::Neutral, valence: 0.0, intensity: 0.0 }
+    }
 }
 
 /// Facts about the buyer's current order.
@@ -113,102 +209,65 @@ pub(crate) struct IntentCounts {
     pub urged: u8,
 }
 
-/// One buyer's whole rolling state: what a snapshot carries.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+/// One buyer's whole rolling state: what a snapshot carries (in the form of
+/// [`Snapshot`](crate::Snapshot)). Recent turns, hashes, intents and emotions are kept in
+/// inline rings; only the turn texts live on the heap.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct State {
-    #[serde(skip_serializing_if = "is_default")]
     pub first_at_ms: Option<u64>,
-    #[serde(skip_serializing_if = "is_default")]
     pub last_at_ms: u64,
-    #[serde(skip_serializing_if = "is_default")]
     pub events: u64,
 
     // Chat.
-    #[serde(skip_serializing_if = "is_default")]
     pub messages: u32,
-    #[serde(skip_serializing_if = "is_default")]
     pub buyer_messages: u32,
     /// Buyer turns in a row with no agent reply or `resolved` in between.
-    #[serde(skip_serializing_if = "is_default")]
     pub unresolved: u16,
-    /// Time of the oldest buyer message still waiting for an agent.
-    #[serde(skip_serializing_if = "is_default")]
-    pub waiting_since_ms: Option<u64>,
-    #[serde(skip_serializing_if = "is_default")]
-    pub last_latency_ms: Option<u64>,
-    #[serde(skip_serializing_if = "is_default")]
-    pub max_latency_ms: u64,
-    #[serde(skip_serializing_if = "is_default")]
     pub repeated_questions: u16,
-    #[serde(skip_serializing_if = "is_default")]
-    pub recent_hashes: VecDeque<u64>,
-    #[serde(skip_serializing_if = "is_default")]
-    pub turns: VecDeque<Turn>,
-    #[serde(skip_serializing_if = "is_default")]
-    pub intent_path: VecDeque<Label>,
-    #[serde(skip_serializing_if = "is_default")]
+    /// Time of the oldest buyer message still waiting for an agent.
+    pub waiting_since_ms: Option<u64>,
+    pub last_latency_ms: Option<u64>,
+    pub max_latency_ms: u64,
+    /// Hashes of the recent buyer messages ([`question_hash`]).
+    pub recent_hashes: Ring<u32, HASHES_KEPT>,
+    pub turns: Turns,
+    pub intent_path: Ring<IntentId, PATH_KEPT>,
     pub counts: IntentCounts,
-    #[serde(skip_serializing_if = "is_default")]
-    pub trajectory: VecDeque<EmotionPoint>,
+    pub trajectory: Ring<EmotionPoint, PATH_KEPT>,
     /// Negative and positive emotion levels, decaying over buyer turns.
-    #[serde(skip_serializing_if = "is_default")]
     pub negative: f32,
-    #[serde(skip_serializing_if = "is_default")]
     pub positive: f32,
 
     // Order and behaviour.
-    #[serde(skip_serializing_if = "is_default")]
     pub order: Option<OrderFacts>,
-    #[serde(skip_serializing_if = "is_default")]
     pub page_views: [u16; Page::COUNT],
-    #[serde(skip_serializing_if = "is_default")]
     pub page_open_at_ms: [Option<u64>; Page::COUNT],
-    #[serde(skip_serializing_if = "is_default")]
     pub long_dwells: u16,
-    #[serde(skip_serializing_if = "is_default")]
     pub switches: u16,
-    #[serde(skip_serializing_if = "is_default")]
     pub last_browse: Option<Page>,
-    #[serde(skip_serializing_if = "is_default")]
     pub logistics_stalled: bool,
-    #[serde(skip_serializing_if = "is_default")]
     pub offers_accepted: u16,
-    #[serde(skip_serializing_if = "is_default")]
     pub resolved: u16,
 
     /// The product last viewed (product page or size chart), for picking a size chart.
-    #[serde(skip_serializing_if = "is_default")]
     pub product: Option<Label>,
 
     // Size.
-    #[serde(skip_serializing_if = "is_default")]
     pub height_cm: Option<u16>,
-    #[serde(skip_serializing_if = "is_default")]
     pub weight_jin: Option<u16>,
-    #[serde(skip_serializing_if = "is_default")]
     pub size_mentioned: Option<Label>,
-    #[serde(skip_serializing_if = "is_default")]
     pub size_advised: bool,
     /// The (height, weight) the last size advice was for.
-    #[serde(skip_serializing_if = "is_default")]
     pub advised_for: Option<(u16, u16)>,
 
     // Policy memory.
-    #[serde(skip_serializing_if = "is_default")]
     pub tags: u8,
-    #[serde(skip_serializing_if = "is_default")]
     pub last_hand_off: Option<(u64, HandOffReason, Priority)>,
-    #[serde(skip_serializing_if = "is_default")]
     pub last_retain_ms: Option<u64>,
-    #[serde(skip_serializing_if = "is_default")]
     pub peak_risk: f32,
     /// Risk after the previous event, to see the outreach threshold being crossed.
-    #[serde(skip_serializing_if = "is_default")]
     pub last_risk: f32,
-    #[serde(skip_serializing_if = "is_default")]
     pub repurchase_sent: bool,
-    #[serde(skip_serializing_if = "is_default")]
     pub intercept_counts: Vec<u16>,
 }
 
@@ -257,24 +316,28 @@ impl State {
             // A bot answers nothing: the buyer is still waiting for a person.
             Speaker::Bot => {}
         }
-        push_turn(&mut self.turns, now, from, raw);
+        let mut end = raw.len().min(TURN_TEXT_BYTES);
+        while !raw.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.turns.push(now, from, &raw[..end]);
     }
 
     /// Remembers a buyer message by hash; returns whether it repeats a recent one.
-    pub(crate) fn note_question(&mut self, hash: u64) -> bool {
-        let repeated = self.recent_hashes.contains(&hash);
+    pub(crate) fn note_question(&mut self, hash: u32) -> bool {
+        let repeated = self.recent_hashes.as_slice().contains(&hash);
         if repeated {
             self.repeated_questions = self.repeated_questions.saturating_add(1);
         }
-        push_bounded(&mut self.recent_hashes, hash, HASHES_KEPT);
+        self.recent_hashes.push(hash);
         repeated
     }
 
-    pub(crate) fn note_intent(&mut self, name: Label) {
-        push_bounded(&mut self.intent_path, name, PATH_KEPT);
+    pub(crate) fn note_intent(&mut self, id: IntentId) {
+        self.intent_path.push(id);
     }
 
-    pub(crate) fn note_emotion(&mut self, now: u64, e: &EmotionScore) {
+    pub(crate) fn note_emotion(&mut self, e: &EmotionScore) {
         // Only a message whose dominant emotion is negative (or satisfied) moves the levels: a
         // neutral question with a faint negative cue is not an unhappy buyer.
         let neg = if e.label.is_negative() { e.intensity.max(-e.valence).min(1.0) } else { 0.0 };
@@ -286,11 +349,11 @@ impl State {
         // Decay per buyer turn: a calm message halves the memory of an earlier outburst.
         self.negative = (self.negative * 0.5).max(neg);
         self.positive = (self.positive * 0.5).max(pos);
-        push_bounded(
-            &mut self.trajectory,
-            EmotionPoint { at_ms: now, label: e.label, valence: e.valence, intensity: e.intensity },
-            PATH_KEPT,
-        );
+        self.trajectory.push(EmotionPoint {
+            label: e.label,
+            valence: e.valence,
+            intensity: e.intensity,
+        });
     }
 
     pub(crate) fn resolve(&mut self) {
@@ -347,20 +410,22 @@ impl State {
         self.order.get_or_insert_with(OrderFacts::default)
     }
 
-    /// Why a deserialized state cannot be a session's, if it cannot: collections beyond their
-    /// bounds or scores outside their ranges (a snapshot edited or corrupted in storage).
+    /// Why a restored state cannot be a session's, if it cannot: scores outside their ranges
+    /// or times after the last event (a snapshot edited or corrupted in storage). The rings
+    /// are bounded by their types; the snapshot reader checks lengths before filling them.
     pub(crate) fn invalid(&self) -> Option<String> {
         let unit = |x: f32| (0.0..=1.0).contains(&x);
+        let past = |t: Option<u64>| t.is_none_or(|t| t <= self.last_at_ms);
+        let order_times = self.order.is_none_or(|o| {
+            [o.created_at_ms, o.paid_at_ms, o.shipped_at_ms, o.delivered_at_ms]
+                .into_iter()
+                .all(past)
+        });
         let checks = [
-            (self.turns.len() <= TURNS_KEPT, "too many turns"),
-            // Masking may lengthen a turn a little; anything far beyond was not written by us.
             (
-                self.turns.iter().all(|t| t.text.len() <= 4 * TURN_TEXT_BYTES),
+                self.turns.iter().all(|(_, _, t)| t.len() <= 4 * TURN_TEXT_BYTES),
                 "a turn text too long",
             ),
-            (self.intent_path.len() <= PATH_KEPT, "intent path too long"),
-            (self.trajectory.len() <= PATH_KEPT, "emotion trajectory too long"),
-            (self.recent_hashes.len() <= HASHES_KEPT, "too many question hashes"),
             (self.intercept_counts.len() <= u16::MAX as usize, "too many intercept counts"),
             (
                 unit(self.negative)
@@ -375,6 +440,16 @@ impl State {
                     .iter()
                     .all(|p| (-1.0..=1.0).contains(&p.valence) && unit(p.intensity)),
                 "an emotion outside its range",
+            ),
+            (
+                past(self.first_at_ms)
+                    && past(self.waiting_since_ms)
+                    && past(self.last_retain_ms)
+                    && past(self.last_hand_off.map(|h| h.0))
+                    && self.page_open_at_ms.into_iter().all(past)
+                    && self.turns.iter().all(|(at, _, _)| at <= self.last_at_ms)
+                    && order_times,
+                "a time after the last event",
             ),
         ];
         checks.iter().find(|(ok, _)| !ok).map(|(_, why)| (*why).to_owned())
@@ -432,39 +507,15 @@ impl State {
 
 /// Snapshots leave out fields at their default (and read them back as defaults), which keeps
 /// them small and lets a later version add fields that older snapshots simply lack.
-fn is_default<T: Default + PartialEq>(x: &T) -> bool {
+pub(crate) fn is_default<T: Default + PartialEq>(x: &T) -> bool {
     *x == T::default()
-}
-
-fn push_bounded<T>(q: &mut VecDeque<T>, v: T, cap: usize) {
-    if q.len() >= cap {
-        q.pop_front();
-    }
-    q.push_back(v);
-}
-
-/// Keeps the last [`TURNS_KEPT`] turns, reusing the oldest turn's buffer.
-fn push_turn(q: &mut VecDeque<Turn>, at_ms: u64, from: Speaker, text: &str) {
-    let mut end = text.len().min(TURN_TEXT_BYTES);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let mut t = if q.len() >= TURNS_KEPT {
-        q.pop_front().unwrap_or(Turn { at_ms, from, text: String::new() })
-    } else {
-        // Sized to the text, not to the cap: most chat turns are a few characters.
-        Turn { at_ms, from, text: String::new() }
-    };
-    t.at_ms = at_ms;
-    t.from = from;
-    t.text.clear();
-    t.text.push_str(&text[..end]);
-    q.push_back(t);
 }
 
 /// FNV-1a over the characters that carry content (punctuation, spaces and emoji ignored), so
 /// `发货了吗？` and `发货了吗` count as the same question.
-pub(crate) fn question_hash(norm: &str) -> u64 {
+/// Folded to 32 bits ([`fold_hash`]): eight kept hashes collide by chance about once in 500
+/// million questions.
+pub(crate) fn question_hash(norm: &str) -> u32 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for c in norm.chars().filter(|c| c.is_alphanumeric()) {
         let mut b = [0u8; 4];
@@ -473,7 +524,13 @@ pub(crate) fn question_hash(norm: &str) -> u64 {
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    h
+    fold_hash(h)
+}
+
+/// A 64-bit FNV hash folded to 32 bits (how snapshots of versions 1 and 2, which kept the 64
+/// bits, are read).
+pub(crate) fn fold_hash(h: u64) -> u32 {
+    (h ^ (h >> 32)) as u32
 }
 
 #[cfg(test)]
@@ -497,11 +554,11 @@ mod tests {
         let mut s = State::default();
         for i in 0..1000 {
             s.on_message(i, Speaker::Buyer, &"长".repeat(500));
-            s.note_question(i);
-            s.note_intent(Label::EMPTY);
+            s.note_question(i as u32);
+            s.note_intent(IntentId(0));
         }
         assert_eq!(s.turns.len(), TURNS_KEPT);
-        assert!(s.turns.iter().all(|t| t.text.len() <= TURN_TEXT_BYTES));
+        assert!(s.turns.iter().all(|(_, _, t)| t.len() <= TURN_TEXT_BYTES));
         assert_eq!(s.recent_hashes.len(), HASHES_KEPT);
         assert_eq!(s.intent_path.len(), PATH_KEPT);
     }
