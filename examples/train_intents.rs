@@ -7,7 +7,7 @@
 //! cargo run --release --example train_intents -- --train A.tsv --cv 5
 //! # the default model of data/intent_model.tsv (see data/README.md)
 //! cargo run --release --example train_intents -- --train data/train/cs_messages_train.tsv \
-//!     --add data/train/kefu_extra.tsv --rules data/rules.tsv \
+//!     --add data/train/kefu_extra.tsv --add data/train/kefu_extra2.tsv --rules data/rules.tsv \
 //!     --extra data/train/jddc_train.tsv --extra-map data/train/jddc_taxonomy_map.tsv \
 //!     --out data/intent_model.tsv
 //! ```
@@ -17,7 +17,8 @@
 //! - `--map MAP.tsv`: rename the labels of `--train` and `--eval` (`from<TAB>to`; empty `to`
 //!   drops the row); `--extra FILE` (+ `--extra-map MAP.tsv`, `--extra-weight W`, default 0.1)
 //!   adds training rows that are never evaluated on; `--add FILE` (repeatable) adds rows of
-//!   weight 1 (labels renamed by `--map`) that are never evaluated on either; `--train-weight W`
+//!   weight 1 (labels renamed by `--map` where it has them, kept otherwise) that are never
+//!   evaluated on either; `--train-weight W`
 //!   weighs the `--train` rows (default 1; e.g. cross-validate on JDDC at the weight the default
 //!   model gives it, with the cs rows as `--add`);
 //! - `--rules RULES.tsv` (repeatable): rules whose evidence the model learns to weigh jointly
@@ -249,7 +250,15 @@ fn run() -> Result<bool, String> {
     };
     let mut added = Vec::new();
     for p in &a.add {
-        added.extend(read_rows(p, map.as_ref(), &mut bad)?);
+        // `--map` renames the labels it knows and keeps the others (the default intents of
+        // cs rows added to a JDDC run).
+        for (l, t) in read_rows(p, None, &mut bad)? {
+            match map.as_ref().and_then(|m| m.get(&l)) {
+                Some(to) if to.is_empty() => {}
+                Some(to) => added.push((to.clone(), t)),
+                None => added.push((l, t)),
+            }
+        }
     }
     let examples = |rows: &[&(String, String)]| -> Vec<(String, String, f32)> {
         rows.iter()
