@@ -50,7 +50,7 @@ mod labeled;
 use kefu::{Engine, Event};
 use labeled::{ece, read_map, read_rows};
 
-const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--rules RULES.tsv] [--add FILE] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble|svm] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--engine | --no-rules]";
+const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--rules RULES.tsv] [--add FILE] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble|svm] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--engine | --no-rules] [--train-weight W] [--errors FILE] [--sweep]";
 
 #[derive(Default)]
 struct Args {
