@@ -7,7 +7,7 @@
 //! cargo run --release --example train_intents -- --train A.tsv --cv 5
 //! # the default model of data/intent_model.tsv (see data/README.md)
 //! cargo run --release --example train_intents -- --train data/train/cs_messages_train.tsv \
-//!     --add data/train/kefu_extra.tsv --rules data/rules.tsv \
+//!     --add data/train/kefu_extra.tsv --add data/train/kefu_extra2.tsv --rules data/rules.tsv \
 //!     --extra data/train/jddc_train.tsv --extra-map data/train/jddc_taxonomy_map.tsv \
 //!     --out data/intent_model.tsv
 //! ```
@@ -17,13 +17,21 @@
 //! - `--map MAP.tsv`: rename the labels of `--train` and `--eval` (`from<TAB>to`; empty `to`
 //!   drops the row); `--extra FILE` (+ `--extra-map MAP.tsv`, `--extra-weight W`, default 0.1)
 //!   adds training rows that are never evaluated on; `--add FILE` (repeatable) adds rows of
-//!   weight 1 (labels renamed by `--map`) that are never evaluated on either;
+//!   weight 1 (labels renamed by `--map` where it has them, kept otherwise) that are never
+//!   evaluated on either; `--train-weight W`
+//!   weighs the `--train` rows (default 1; e.g. cross-validate on JDDC at the weight the default
+//!   model gives it, with the cs rows as `--add`);
 //! - `--rules RULES.tsv` (repeatable): rules whose evidence the model learns to weigh jointly
 //!   with the n-grams (`kefu::train::IntentTrainer::rules`); the default model uses
 //!   `data/rules.tsv`;
 //! - `--algorithm lr|cnb|ensemble|svm`, `--epochs N`, `--l2 X`, `--lr X`, `--alpha X`, `--c X` (SVM cost), `--members lr,svm,cnb` (ensemble members), `--seed N`,
 //!   `--prune X`, `--min-count N`, `--idf`, `--no-average`, `--calibration-folds K`, `--features "w wb c1 c2 c3 bounds sqrt"`: see `kefu::train::IntentTrainer`;
 //! - `--min-confidence X`: with `--engine`, override the policy's `intent_min_confidence`;
+//! - `--errors FILE`: with cross-validation (no `--eval`), write the out-of-fold errors of
+//!   `--train` to FILE (`gold<TAB>predicted<TAB>confidence<TAB>text`), for error analysis;
+//! - `--sweep`: with cross-validation, also score every fold through engines with a grid of
+//!   `intent_min_confidence` × `intent_min_margin` values and print accuracy, macro-F1 and ECE
+//!   of each (to choose the thresholds of `policy.tsv` by CV);
 //! - `--engine`: score through a `kefu::Engine` loaded with the model (default rules and
 //!   thresholds included; labels must be intents of the default catalogue); `--no-rules` does the
 //!   same without the default rules (reads the other defaults from `data/`).
@@ -42,7 +50,7 @@ mod labeled;
 use kefu::{Engine, Event};
 use labeled::{ece, read_map, read_rows};
 
-const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--rules RULES.tsv] [--add FILE] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble|svm] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--engine | --no-rules]";
+const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--rules RULES.tsv] [--add FILE] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble|svm] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--engine | --no-rules] [--train-weight W] [--errors FILE] [--sweep]";
 
 #[derive(Default)]
 struct Args {
@@ -53,15 +61,18 @@ struct Args {
     extra: Option<String>,
     extra_map: Option<String>,
     extra_weight: f32,
+    train_weight: f32,
     add: Vec<String>,
     cv: usize,
     engine: bool,
     no_rules: bool,
     policy: Option<String>,
+    errors: Option<String>,
+    sweep: bool,
 }
 
 fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
-    let mut a = Args { extra_weight: 0.1, cv: 5, ..Args::default() };
+    let mut a = Args { extra_weight: 0.1, train_weight: 1.0, cv: 5, ..Args::default() };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut val = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -74,6 +85,7 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
             "--extra" => a.extra = Some(val()?),
             "--extra-map" => a.extra_map = Some(val()?),
             "--extra-weight" => a.extra_weight = num(val()?)?,
+            "--train-weight" => a.train_weight = num(val()?)?,
             "--add" => a.add.push(val()?),
             "--rules" => {
                 let f = val()?;
@@ -82,6 +94,11 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
             }
             "--cv" => a.cv = num(val()?)? as usize,
             "--engine" => a.engine = true,
+            "--errors" => a.errors = Some(val()?),
+            "--sweep" => {
+                a.engine = true;
+                a.sweep = true;
+            }
             "--min-count" => {
                 t.min_count(num(val()?)? as u32);
             }
@@ -203,16 +220,20 @@ fn predict(
             .collect());
     }
     let e = engine(model, a.no_rules, a.policy.as_deref())?;
-    Ok(rows
-        .iter()
-        .map(|(_, t)| {
-            let mut s = e.session();
-            s.on_event(&Event::buyer_says(0, t.as_str()))
-                .intent()
-                .map_or(("other".into(), 1.0), |i| (i.id.to_string(), i.confidence))
-        })
-        .collect())
+    Ok(rows.iter().map(|(_, t)| classify(&e, t)).collect())
 }
+
+/// The intent and confidence `e` gives `text` as a buyer's first message.
+fn classify(e: &Engine, text: &str) -> (String, f32) {
+    let mut s = e.session();
+    s.on_event(&Event::buyer_says(0, text))
+        .intent()
+        .map_or(("other".into(), 1.0), |i| (i.id.to_string(), i.confidence))
+}
+
+/// The threshold grid of `--sweep`.
+const SWEEP_CONFIDENCE: [f32; 7] = [0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5];
+const SWEEP_MARGIN: [f32; 3] = [0.0, 0.05, 0.1];
 
 fn run() -> Result<bool, String> {
     let mut trainer = IntentTrainer::new();
@@ -229,11 +250,19 @@ fn run() -> Result<bool, String> {
     };
     let mut added = Vec::new();
     for p in &a.add {
-        added.extend(read_rows(p, map.as_ref(), &mut bad)?);
+        // `--map` renames the labels it knows and keeps the others (the default intents of
+        // cs rows added to a JDDC run).
+        for (l, t) in read_rows(p, None, &mut bad)? {
+            match map.as_ref().and_then(|m| m.get(&l)) {
+                Some(to) if to.is_empty() => {}
+                Some(to) => added.push((to.clone(), t)),
+                None => added.push((l, t)),
+            }
+        }
     }
     let examples = |rows: &[&(String, String)]| -> Vec<(String, String, f32)> {
         rows.iter()
-            .map(|(l, t)| (l.clone(), t.clone(), 1.0))
+            .map(|(l, t)| (l.clone(), t.clone(), a.train_weight))
             .chain(added.iter().map(|(l, t)| (l.clone(), t.clone(), 1.0)))
             .chain(extra.iter().map(|(l, t)| (l.clone(), t.clone(), a.extra_weight)))
             .collect()
@@ -285,6 +314,15 @@ fn run() -> Result<bool, String> {
                 })
                 .collect();
             let mut pred = vec![(String::new(), 0.0); train.len()];
+            let grid: Vec<(f32, f32)> = if a.sweep {
+                SWEEP_CONFIDENCE
+                    .iter()
+                    .flat_map(|&c| SWEEP_MARGIN.iter().map(move |&m| (c, m)))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let mut swept = vec![vec![(String::new(), 0.0); train.len()]; grid.len()];
             for f in 0..k {
                 let tr: Vec<&(String, String)> =
                     train.iter().zip(&fold).filter(|(_, x)| **x != f).map(|(r, _)| r).collect();
@@ -294,8 +332,39 @@ fn run() -> Result<bool, String> {
                 for (i, p) in test.iter().zip(predict(&m, &rows, &a)?) {
                     pred[*i] = p;
                 }
+                for (g, &(c, mm)) in grid.iter().enumerate() {
+                    let policy = format!(
+                        "#format policy v1\nintent_min_confidence\t{c}\nintent_min_margin\t{mm}\n"
+                    );
+                    let e = engine(&m, a.no_rules, Some(&policy))?;
+                    for &i in &test {
+                        swept[g][i] = classify(&e, &train[i].1);
+                    }
+                }
             }
             eprintln!("{k}-fold cross-validation on {}", a.train.as_deref().unwrap_or_default());
+            for (&(c, mm), p) in grid.iter().zip(&swept) {
+                let ev = Evaluation::new(
+                    train.iter().map(|r| r.0.as_str()).zip(p.iter().map(|x| x.0.as_str())),
+                );
+                let calib: Vec<(f32, bool)> =
+                    train.iter().zip(p).map(|(g, x)| (x.1, g.0 == x.0)).collect();
+                println!(
+                    "sweep min_confidence={c:.2} min_margin={mm:.2} accuracy={:.4} macro_f1={:.4} ece={:.4}",
+                    ev.accuracy,
+                    ev.macro_f1,
+                    ece(&calib)
+                );
+            }
+            if let Some(path) = &a.errors {
+                let mut out = String::from("gold\tpredicted\tconfidence\ttext\n");
+                for ((g, t), (p, c)) in train.iter().zip(&pred) {
+                    if g != p {
+                        out.push_str(&format!("{g}\t{p}\t{c:.3}\t{t}\n"));
+                    }
+                }
+                std::fs::write(path, out).map_err(|e| format!("{path}: {e}"))?;
+            }
             (train.iter().map(|r| r.0.clone()).collect(), pred)
         }
     };
