@@ -340,7 +340,8 @@ fn buyer_message(
     let intent =
         inner.intent.classify(&inner.catalog, &sc.norm, &sc.tokens, &mut sc.intent, &mut d.intent);
     inner.slots.extract(&sc.norm, &mut d.slots);
-    inner.emotion.score(&sc.norm, &sc.tokens, &cues, &mut d.emotion);
+    let shared = inner.intent.features(&sc.intent);
+    inner.emotion.score_with(&sc.norm, &sc.tokens, &cues, shared, &mut d.emotion);
 
     st.on_message(now, Speaker::Buyer, text);
     st.note_question(question_hash(&sc.norm));
