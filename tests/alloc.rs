@@ -1,5 +1,6 @@
-//! Order and behaviour events allocate nothing, and a chat message little: a counting global allocator (per thread, so
-//! the test harness's other threads do not disturb the count) around `Session::on_event`.
+//! Order and behaviour events allocate nothing, and a chat message little: a counting global
+//! allocator (per thread, so the test harness's other threads do not disturb the count) around
+//! `Session::on_event`.
 //!
 //! Deterministic, not timed. Its own test binary, because a global allocator applies to the
 //! whole binary.
