@@ -700,7 +700,7 @@ impl LinearModel {
     }
 
     /// `logits += value * weights of row` (`logits` holds `stride` scores).
-    #[inline(always)]
+    #[inline]
     fn add_row(&self, row: u32, value: f32, logits: &mut [f32]) {
         let k = self.stride;
         let r = row as usize;
