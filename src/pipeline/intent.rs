@@ -413,30 +413,16 @@ pub(crate) struct LinearModel {
     /// `(high 32 bits of the hash) << 32 | (row + 1)`, 0 for an empty slot: one compact array
     /// (8 bytes a slot) that stays in cache, where a general hash map touches more memory.
     table: Vec<u64>,
-    /// The weights as a dense `rows x stride` matrix, each row quantised to integers in
-    /// -127..=127 times its own factor in `qscale` (largest magnitude -> 127), a row padded
-    /// with zeros to `stride`. The integers are kept as `f32` (exactly) when that takes at
-    /// most [`FAST_LIMIT`] bytes, so a row adds with plain vector multiply-adds and no
-    /// conversion per class (the default model: 1 MB); else as `i8` in `qw8` when that takes
-    /// at most [`DENSE_LIMIT`] bytes (the same values, so the same scores); larger models keep
-    /// only the sparse `f32` entries.
-    qw: Vec<f32>,
-    qw8: Vec<i8>,
+    /// The weights as a dense `rows x classes` matrix of `i8`, each row scaled by its own
+    /// factor in `qscale` (largest magnitude -> 127): a row is `classes` contiguous bytes, a
+    /// cache line for the 21 default intents. Used when it takes at most [`DENSE_LIMIT`]
+    /// bytes; larger models keep only the sparse `f32` entries.
+    qw: Vec<i8>,
     qscale: Vec<f32>,
-    /// Row length of `qw` and of the score buffer while rows are added: the number of classes
-    /// rounded up to a multiple of [`LANES`] (24 for the 21 default intents), so rows add in
-    /// whole vectors with no scalar tail. Each class still gets exactly
-    /// `score += weight * value`: the sums are the same to the last bit.
-    stride: usize,
 }
 
-/// See [`LinearModel::stride`].
-const LANES: usize = 8;
-
-/// Largest dense weight matrix (bytes of `i8`; 64 MiB).
+/// Largest dense weight matrix (bytes; 64 MiB).
 const DENSE_LIMIT: usize = 1 << 26;
-/// Largest dense weight matrix kept as `f32` (bytes; 8 MiB).
-const FAST_LIMIT: usize = 1 << 23;
 
 impl LinearModel {
     /// Parses a model text (columns are tab-separated; shown here with `→`):
@@ -464,9 +450,7 @@ impl LinearModel {
             rule_rows: Vec::new(),
             table: Vec::new(),
             qw: Vec::new(),
-            qw8: Vec::new(),
             qscale: Vec::new(),
-            stride: 0,
         };
         let mut by_name: HashMap<&str, u16> = HashMap::new();
         let mut spec_seen = false;
@@ -587,11 +571,8 @@ impl LinearModel {
             .map(|l| m.index.get(&feature_hash(RULE_PREFIX, &[l], false)).copied())
             .collect();
         let k = m.labels.len();
-        m.stride = k.next_multiple_of(LANES);
-        let cells = m.rows.len().saturating_mul(m.stride);
-        if cells <= DENSE_LIMIT {
-            let k = m.stride;
-            let mut qw8 = vec![0i8; cells];
+        if m.rows.len().saturating_mul(k) <= DENSE_LIMIT {
+            m.qw = vec![0; m.rows.len() * k];
             m.qscale = vec![0.0; m.rows.len()];
             for (r, &(a, b, _, _)) in m.rows.iter().enumerate() {
                 let row = &m.entries[a as usize..b as usize];
@@ -599,13 +580,8 @@ impl LinearModel {
                 let q = if max > 0.0 { max / 127.0 } else { 1.0 };
                 m.qscale[r] = q;
                 for &(c, w) in row {
-                    qw8[r * k + c as usize] = (w / q).round().clamp(-127.0, 127.0) as i8;
+                    m.qw[r * k + c as usize] = (w / q).round().clamp(-127.0, 127.0) as i8;
                 }
-            }
-            if cells.saturating_mul(size_of::<f32>()) <= FAST_LIMIT {
-                m.qw = qw8.iter().map(|&w| f32::from(w)).collect();
-            } else {
-                m.qw8 = qw8;
             }
         }
         let cap = (m.rows.len() * 4 / 3 + 1).next_power_of_two().max(16);
@@ -663,8 +639,6 @@ impl LinearModel {
     ) -> f32 {
         logits.clear();
         logits.extend_from_slice(&self.bias);
-        // Padded to the row stride while rows are added; the padding stays 0 and is cut off.
-        logits.resize(self.stride.max(self.bias.len()), 0.0);
         rows.clear();
         rows.extend(hashes.iter().filter_map(|&h| self.lookup(h)));
         let n = hashes.len();
@@ -677,7 +651,6 @@ impl LinearModel {
                 self.add_row(*row, rule_value(sum), logits);
             }
         }
-        logits.truncate(self.bias.len());
         scale
     }
 
@@ -699,18 +672,13 @@ impl LinearModel {
         }
     }
 
-    /// `logits += value * weights of row` (`logits` holds `stride` scores).
-    #[inline]
+    /// `logits += value * weights of row`.
     fn add_row(&self, row: u32, value: f32, logits: &mut [f32]) {
-        let k = self.stride;
+        let k = self.labels.len();
         let r = row as usize;
-        let q = self.qscale.get(r).copied().unwrap_or(0.0);
-        if let Some(d) = self.qw.get(r * k..(r + 1) * k) {
+        if let (Some(d), Some(&q)) = (self.qw.get(r * k..(r + 1) * k), self.qscale.get(r)) {
             let v = value * q;
-            logits.iter_mut().zip(d).for_each(|(l, &w)| *l += w * v);
-        } else if let Some(d) = self.qw8.get(r * k..(r + 1) * k) {
-            let v = value * q;
-            logits.iter_mut().zip(d).for_each(|(l, &w)| *l += f32::from(w) * v);
+            logits.iter_mut().zip(d).for_each(|(l, &w)| *l += w as f32 * v);
         } else {
             let (a, b, _, _) = self.rows[r];
             for &(c, w) in &self.entries[a as usize..b as usize] {
@@ -721,10 +689,11 @@ impl LinearModel {
 
     /// The weight of `row` for class `k`.
     pub(crate) fn weight(&self, row: u32, k: u16) -> f32 {
-        let at = row as usize * self.stride + k as usize;
-        let w = self.qw.get(at).copied().or_else(|| self.qw8.get(at).map(|&w| f32::from(w)));
-        if let (Some(w), Some(&q)) = (w, self.qscale.get(row as usize)) {
-            return w * q;
+        if let (Some(&w), Some(&q)) = (
+            self.qw.get(row as usize * self.labels.len() + k as usize),
+            self.qscale.get(row as usize),
+        ) {
+            return w as f32 * q;
         }
         let (a, b, _, _) = self.rows[row as usize];
         self.entries[a as usize..b as usize].iter().find(|e| e.0 == k).map_or(0.0, |e| e.1)
@@ -1205,33 +1174,6 @@ mod tests {
                 });
                 spec.hashes(text, &tokens, &mut got);
                 assert_eq!(got, want, "{spec:?} {text:?}");
-            }
-        }
-    }
-
-    /// The three weight layouts (dense `f32`, dense `i8`, sparse) of one model: the two dense
-    /// ones give the same scores to the last bit.
-    #[test]
-    fn dense_layouts_agree() {
-        let src = "#format intent_model v1\n@intents\ta\tb\tc\n@features\tw\tc1\tsqrt\n@temperature\t1.5\n@bias\t0.1\t-0.2\t0\nc1:退\ta:3.1\tc:-0.7\nc1:款\ta:1.3\tb:0.2\nw:退款\tb:-2.9\tc:0.01\n";
-        let fast = LinearModel::parse(("m.tsv", src)).unwrap();
-        assert_eq!((fast.stride, fast.qw.len(), fast.qw8.len()), (8, 24, 0));
-        let mut small = fast.clone();
-        small.qw8 = fast.qw.iter().map(|&w| w as i8).collect();
-        small.qw.clear();
-        let mut sparse = fast.clone();
-        sparse.qw.clear();
-        let (mut a, mut b, mut c, mut rows) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for text in ["退款", "退退款款 退", "", "好"] {
-            let tokens = vec![0..6, 6..6];
-            fast.score(text, &tokens, &[], &mut a, &mut rows);
-            small.score(text, &tokens, &[], &mut b, &mut rows);
-            sparse.score(text, &tokens, &[], &mut c, &mut rows);
-            assert_eq!(a.len(), 3);
-            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&a), bits(&b), "{text}");
-            for (x, y) in a.iter().zip(&c) {
-                assert!((x - y).abs() < 0.05, "{text}: {a:?} {c:?}");
             }
         }
     }
