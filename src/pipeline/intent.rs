@@ -673,6 +673,7 @@ impl LinearModel {
     }
 
     /// `logits += value * weights of row`.
+    #[inline(always)]
     fn add_row(&self, row: u32, value: f32, logits: &mut [f32]) {
         let k = self.labels.len();
         let r = row as usize;
