@@ -4,6 +4,17 @@
 //!
 //! ```text
 //! cargo run --release --example throughput [FILE]     # one message per line
+//! cargo run --release --example throughput -- --profile [FILE]
+//! ```
+//!
+//! `--profile [ROUNDS]` only feeds the messages through the pipeline (one thread, no timing, no
+//! baseline), for instruction counts under `valgrind --tool=callgrind`:
+//!
+//! ```text
+//! CARGO_PROFILE_RELEASE_DEBUG=true cargo build --release --example throughput
+//! valgrind --tool=callgrind --toggle-collect='*Session*on_event*' \
+//!     target/release/examples/throughput --profile
+//! callgrind_annotate --inclusive=yes callgrind.out.PID | head -60
 //! ```
 //!
 //! Default input: `data/samples/messages.txt` (the 1,176 training messages of cs_messages).
@@ -20,9 +31,21 @@ mod baseline;
 use baseline::Baseline;
 
 const ROUNDS: usize = 20;
+/// Default rounds over the messages in `--profile` mode (after one warm-up round).
+const PROFILE_ROUNDS: usize = 2;
 
 fn main() -> ExitCode {
-    let path = std::env::args().nth(1).unwrap_or_else(|| "data/samples/messages.txt".into());
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let profile = args.first().is_some_and(|a| a == "--profile");
+    let mut profile_rounds = PROFILE_ROUNDS;
+    if profile {
+        args.remove(0);
+        if let Some(r) = args.first().and_then(|a| a.parse::<usize>().ok()) {
+            profile_rounds = r;
+            args.remove(0);
+        }
+    }
+    let path = args.first().cloned().unwrap_or_else(|| "data/samples/messages.txt".into());
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => {
@@ -45,6 +68,26 @@ fn main() -> ExitCode {
         }
     };
     println!("engine_new_ms={:.1}", t.elapsed().as_secs_f64() * 1e3);
+
+    if profile {
+        // Every message once to warm the per-thread buffers, then PROFILE_ROUNDS rounds.
+        let mut session = engine.session();
+        let mut at_ms = 0u64;
+        let mut actions = 0usize;
+        for _ in 0..=profile_rounds {
+            for m in &messages {
+                at_ms += 1_000;
+                actions +=
+                    session.on_event(black_box(&Event::buyer_says(at_ms, *m))).actions().len();
+            }
+        }
+        println!(
+            "messages={} rounds={} actions={actions}",
+            messages.len() * (profile_rounds + 1),
+            profile_rounds + 1
+        );
+        return ExitCode::SUCCESS;
+    }
 
     let baseline = match Baseline::new() {
         Ok(b) => b,

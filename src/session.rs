@@ -298,7 +298,8 @@ fn buyer_message(
         d.set_message_parts(score, slots);
         id
     });
-    inner.emotion.score(&sc.norm, &sc.tokens, &cues, &mut d.emotion);
+    let shared = inner.intent.features(&sc.intent);
+    inner.emotion.score_with(&sc.norm, &sc.tokens, &cues, shared, &mut d.emotion);
 
     st.on_message(now, Speaker::Buyer, text);
     st.note_question(question_hash(&sc.norm));

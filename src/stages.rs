@@ -70,3 +70,33 @@ impl Stages {
         self.decision.emotion.intensity
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decision::EmotionScore;
+
+    /// The emotion model reading the intent stage's feature hashes (the session's path) gives
+    /// exactly what it gives hashing the message itself, on every sample message.
+    #[test]
+    fn shared_features_change_no_emotion() {
+        let engine = Engine::new().expect("default data builds");
+        let mut st = Stages::new(&engine);
+        let inner = &*engine.0;
+        let mut shared = 0;
+        let texts = include_str!("../data/samples/messages.txt").lines();
+        for text in texts.chain(["", "外观不错，但是用了两天就坏了!!", "😡😡 气死了"])
+        {
+            st.prepare(text);
+            st.intent();
+            let sc = &st.scratch;
+            let h = inner.intent.features(&sc.intent);
+            shared += usize::from(h.is_some());
+            let (mut a, mut b) = (EmotionScore::default(), EmotionScore::default());
+            inner.emotion.score(&sc.norm, &sc.tokens, &st.cues, &mut a);
+            inner.emotion.score_with(&sc.norm, &sc.tokens, &st.cues, h, &mut b);
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "{text}");
+        }
+        assert!(shared > 1000, "the default engine shares its features");
+    }
+}

@@ -1,5 +1,6 @@
-//! Order and behaviour events allocate nothing: a counting global allocator (per thread, so
-//! the test harness's other threads do not disturb the count) around `Session::on_event`.
+//! Order and behaviour events allocate nothing, and a chat message little: a counting global
+//! allocator (per thread, so the test harness's other threads do not disturb the count) around
+//! `Session::on_event`.
 //!
 //! Deterministic, not timed. Its own test binary, because a global allocator applies to the
 //! whole binary.
@@ -123,4 +124,30 @@ fn the_counter_sees_allocations() {
     assert!(n > 0);
     let (n, v) = allocations(|| vec![1u8; 3]);
     assert_eq!((n, v.len()), (1, 3));
+}
+
+/// Allocations per buyer message on a warm session, over the bundled sample messages (after
+/// one pass so every per-thread buffer has grown): printed, and bounded so a regression on
+/// the chat path shows. What remains: jieba-rs's `cut` returns a fresh `Vec` and the kept turn
+/// owns its text.
+#[test]
+fn chat_messages_allocate_little() {
+    let engine = Engine::new().expect("default data builds");
+    let mut s = warm(&engine);
+    let messages: Vec<&str> = include_str!("../data/samples/messages.txt").lines().collect();
+    let mut t = 1_000_000_000;
+    for m in &messages {
+        t += 10_000;
+        s.on_event(&Event::buyer_says(t, *m));
+    }
+    let (mut total, mut worst) = (0, 0);
+    for m in &messages {
+        t += 10_000;
+        let (n, _) = allocations(|| s.on_event(&Event::buyer_says(t, *m)).actions().len());
+        total += n;
+        worst = worst.max(n);
+    }
+    let per = total as f64 / messages.len() as f64;
+    println!("allocations per chat message: mean {per:.2}, worst {worst}");
+    assert!(per <= 2.5 && worst <= 12, "mean {per:.2}, worst {worst}");
 }

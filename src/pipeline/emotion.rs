@@ -39,7 +39,7 @@ use crate::data::{Record, Source, records};
 use crate::decision::{Emotion, EmotionScore};
 use crate::error::Error;
 use crate::pipeline::Cues;
-use crate::pipeline::intent::{FeatureSpec, Fnv, feature_hash};
+use crate::pipeline::intent::{FeatureSpec, Fnv, Hashed, feature_hash};
 
 const FORMAT: &str = "emotion v1";
 const MODEL_FORMAT: &str = "emotion_model v1";
@@ -504,6 +504,18 @@ impl Model {
         self.score(tail, &buf[..n])
     }
 
+    /// [`Model::score`] from the message's feature hashes under this model's spec, computed
+    /// once by the intent stage: the same values without hashing the message a second time.
+    fn score_hashes(&self, hashes: &[u64]) -> [f32; CLASSES] {
+        let mut acc = [0i32; CLASSES];
+        self.add(hashes, &mut acc);
+        let n = hashes.len();
+        let scale = if self.spec.sqrt_scale && n > 0 { 1.0 / (n as f32).sqrt() } else { 1.0 };
+        let mut z = self.bias;
+        z.iter_mut().zip(acc).for_each(|(z, a)| *z += a as f32 * self.quantum * scale);
+        z
+    }
+
     /// Log-odds of every class for one normalised message (no allocation).
     fn score(&self, text: &str, tokens: &[Range<u32>]) -> [f32; CLASSES] {
         let mut acc = [0i32; CLASSES];
@@ -682,6 +694,19 @@ impl EmotionStage {
         text: &str,
         tokens: &[Range<u32>],
         cues: &Cues,
+        out: &mut EmotionScore,
+    ) {
+        self.score_with(text, tokens, cues, None, out);
+    }
+
+    /// [`EmotionStage::score`], reusing the feature hashes the intent stage computed for the
+    /// same text when the model reads the same features (the result is identical).
+    pub(crate) fn score_with(
+        &self,
+        text: &str,
+        tokens: &[Range<u32>],
+        cues: &Cues,
+        shared: Option<Hashed<'_>>,
         out: &mut EmotionScore,
     ) {
         let p = &self.params;
@@ -888,7 +913,10 @@ impl EmotionStage {
         *out = match &self.model {
             None => self.lexicon_only(&s, extra),
             Some(m) => {
-                let mut z = m.score(text, tokens);
+                let mut z = match shared {
+                    Some(h) if h.spec == m.spec => m.score_hashes(h.hashes),
+                    _ => m.score(text, tokens),
+                };
                 // The model reads bags of n-grams: after a contrast word, the clause after it
                 // decides (`外观不错，但是用了两天就坏了`), as in the lexicon.
                 if contrast

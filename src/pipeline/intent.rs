@@ -48,6 +48,18 @@ pub(crate) struct IntentScratch {
     pub rows: Vec<u32>,
     /// Per model class: the summed weight of the learned rules that matched.
     pub rule_sums: Vec<f32>,
+    /// The message's feature hashes under the model's [`FeatureSpec`], in
+    /// [`FeatureSpec::for_each`] order (see [`IntentStage::features`]).
+    pub hashes: Vec<u64>,
+}
+
+/// The feature hashes of one message and the spec they were computed with: the intent stage
+/// computes them once, and the emotion model reads them instead of hashing the message again
+/// when its spec is the same.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hashed<'a> {
+    pub spec: FeatureSpec,
+    pub hashes: &'a [u64],
 }
 
 /// Most evidence items reported per message.
@@ -255,6 +267,70 @@ impl FeatureSpec {
                 }
                 f(PREFIX[n - 1], &win[from..]);
             }
+        }
+    }
+}
+
+impl FeatureSpec {
+    /// Whether [`FeatureSpec::hashes`] has a one-pass path for this spec: words and character
+    /// 1- and 2-grams, without markers or word pairs (the default spec).
+    fn one_pass(&self) -> bool {
+        !self.bounds && !self.word_bigrams && self.char_max <= 2
+    }
+
+    /// Writes into `out` the hash ([`feature_hash`]) of every feature occurrence of `text`, in
+    /// [`FeatureSpec::for_each`] order. The default spec takes one pass over the text with
+    /// each n-gram's prefix hashed once, instead of slicing windows (a test checks the two
+    /// agree for every spec).
+    pub(crate) fn hashes(&self, text: &str, tokens: &[Range<u32>], out: &mut Vec<u64>) {
+        out.clear();
+        let fold = self.fold_digits;
+        if !self.one_pass() {
+            self.for_each(text, tokens, &mut |prefix, pieces| {
+                out.push(feature_hash(prefix, pieces, fold));
+            });
+            return;
+        }
+        let start = |prefix: &str| {
+            let mut h = Fnv::new();
+            h.bytes(prefix.as_bytes(), false);
+            h
+        };
+        if self.words {
+            let w0 = start("w:");
+            for t in tokens {
+                let Some(w) = text.get(t.start as usize..t.end as usize) else { continue };
+                if w.trim().is_empty() {
+                    continue;
+                }
+                let mut h = w0;
+                h.bytes(w.as_bytes(), fold);
+                out.push(h.finish());
+            }
+        }
+        if self.char_max == 0 {
+            return;
+        }
+        let (c1, c2) = (start("c1:"), start("c2:"));
+        let bytes = text.as_bytes();
+        let mut prev: Option<&[u8]> = None;
+        for (i, c) in text.char_indices() {
+            if c.is_whitespace() {
+                continue;
+            }
+            let piece = bytes.get(i..i + c.len_utf8()).unwrap_or_default();
+            let mut h = c1;
+            h.bytes(piece, fold);
+            out.push(h.finish());
+            if self.char_max >= 2
+                && let Some(p) = prev
+            {
+                let mut h = c2;
+                h.bytes(p, fold);
+                h.bytes(piece, fold);
+                out.push(h.finish());
+            }
+            prev = Some(piece);
         }
     }
 }
@@ -547,17 +623,25 @@ impl LinearModel {
         logits: &mut Vec<f32>,
         rows: &mut Vec<u32>,
     ) -> f32 {
+        let mut hashes = Vec::new();
+        self.spec.hashes(text, tokens, &mut hashes);
+        self.score_hashes(&hashes, rule_sums, logits, rows)
+    }
+
+    /// [`LinearModel::score`] of a message whose feature hashes under [`LinearModel::spec`]
+    /// ([`FeatureSpec::hashes`]) are `hashes`.
+    pub(crate) fn score_hashes(
+        &self,
+        hashes: &[u64],
+        rule_sums: &[f32],
+        logits: &mut Vec<f32>,
+        rows: &mut Vec<u32>,
+    ) -> f32 {
         logits.clear();
         logits.extend_from_slice(&self.bias);
         rows.clear();
-        let fold = self.spec.fold_digits;
-        let mut n = 0u32;
-        self.spec.for_each(text, tokens, &mut |prefix, pieces| {
-            n += 1;
-            if let Some(row) = self.lookup(feature_hash(prefix, pieces, fold)) {
-                rows.push(row);
-            }
-        });
+        rows.extend(hashes.iter().filter_map(|&h| self.lookup(h)));
+        let n = hashes.len();
         let scale = if self.spec.sqrt_scale && n > 0 { 1.0 / (n as f32).sqrt() } else { 1.0 };
         for &row in rows.iter() {
             self.add_row(row, scale, logits);
@@ -589,6 +673,7 @@ impl LinearModel {
     }
 
     /// `logits += value * weights of row`.
+    #[inline(always)]
     fn add_row(&self, row: u32, value: f32, logits: &mut [f32]) {
         let k = self.labels.len();
         let r = row as usize;
@@ -859,6 +944,12 @@ impl IntentStage {
         Ok(stage)
     }
 
+    /// The feature hashes [`IntentStage::classify`] left in `scratch` (those of the text it
+    /// was last called with), if the stage has a model.
+    pub(crate) fn features<'a>(&self, scratch: &'a IntentScratch) -> Option<Hashed<'a>> {
+        self.model.as_ref().map(|m| Hashed { spec: m.spec, hashes: &scratch.hashes })
+    }
+
     pub(crate) fn classify(
         &self,
         catalog: &Catalog,
@@ -889,8 +980,13 @@ impl IntentStage {
         // a merchant rule for a new intent lifts it above the crowd without retraining.
         let mut scale = 1.0;
         if let Some(m) = &self.model {
-            scale =
-                m.score(text, tokens, &scratch.rule_sums, &mut scratch.logits, &mut scratch.rows);
+            m.spec.hashes(text, tokens, &mut scratch.hashes);
+            scale = m.score_hashes(
+                &scratch.hashes,
+                &scratch.rule_sums,
+                &mut scratch.logits,
+                &mut scratch.rows,
+            );
             let mean = scratch.logits.iter().sum::<f32>() / m.len().max(1) as f32;
             for (i, s) in scratch.scores.iter_mut().enumerate() {
                 if !self.in_model[i] {
@@ -1055,6 +1151,32 @@ mod tests {
         let text = "退款123";
         let f = feats("w wb bounds digits0", text, &[0..6, 6..9]);
         assert_eq!(f, ["w:退款", "wb:^|退款", "w:000", "wb:退款|000", "wb:000|$"]);
+    }
+
+    #[test]
+    // Reversed and out-of-bounds spans on purpose: token spans from outside must not panic.
+    #[allow(clippy::reversed_empty_ranges)]
+    fn one_pass_hashes_match_the_spec() {
+        let texts =
+            ["", "  ", "在 吗", "退款123 ok", "这件衣服显胖吗？我165 120斤", "😡\u{0}x\t好"];
+        let specs =
+            ["w", "c1", "c2", "w c1 c2 sqrt", "w c1 c2 digits0", "w wb c3 bounds", "c2 bounds"];
+        let mut got = Vec::new();
+        for spec in specs {
+            let spec = FeatureSpec::parse(spec).unwrap();
+            for text in texts {
+                // Jieba-like spans plus odd ones (reversed, out of bounds, inside a character).
+                let mut tokens: Vec<Range<u32>> =
+                    text.char_indices().map(|(i, c)| i as u32..(i + c.len_utf8()) as u32).collect();
+                tokens.extend([0..0, 1..2, 3..1, 100..200]);
+                let mut want = Vec::new();
+                spec.for_each(text, &tokens, &mut |p, pieces| {
+                    want.push(feature_hash(p, pieces, spec.fold_digits))
+                });
+                spec.hashes(text, &tokens, &mut got);
+                assert_eq!(got, want, "{spec:?} {text:?}");
+            }
+        }
     }
 
     #[test]
