@@ -147,9 +147,28 @@ fn main() -> ExitCode {
         hs.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
     });
     let all = total / t.elapsed().as_secs_f64();
+    // The same for the bare baseline: how far this machine's cores scale on work that shares
+    // nothing but read-only tables, the ceiling the engine's scaling is judged against.
+    let baseline_per_thread = || {
+        for _ in 0..ROUNDS {
+            for m in &messages {
+                black_box(baseline.run(black_box(m)));
+            }
+        }
+        (ROUNDS * messages.len()) as f64
+    };
+    let t = Instant::now();
+    let base_one = baseline_per_thread() / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let base_total: f64 = std::thread::scope(|scope| {
+        let hs: Vec<_> = (0..threads).map(|_| scope.spawn(baseline_per_thread)).collect();
+        hs.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
+    });
+    let base_all = base_total / t.elapsed().as_secs_f64();
     println!(
-        "msgs_per_s_1_thread={one:.0} msgs_per_s_{threads}_threads={all:.0} scaling={:.2}",
-        all / one
+        "msgs_per_s_1_thread={one:.0} msgs_per_s_{threads}_threads={all:.0} scaling={:.2} baseline_scaling={:.2}",
+        all / one,
+        base_all / base_one
     );
     println!(
         "median_ns={median} p99_ns={p99} baseline_median_ns={base_median} ratio={:.2} msgs_per_s={one:.0}",
