@@ -24,7 +24,7 @@
 //! Only `train.tsv` files are read: dev splits never enter training or tuning. The output holds
 //! weights only, never a line of text. Options: `--cs FILE` (default
 //! `data/train/cs_messages_train.tsv`), `--features SPEC`, `--epochs N`, `--l2 X`, `--lr X`,
-//! `--prune X`, `--min-count N`, `--idf`, `--algorithm lr|cnb|ensemble`, `--ext-weight X` (Weibo rows in the emotion model, default
+//! `--prune X`, `--min-count N`, `--idf`, `--algorithm lr|svm|cnb|ensemble`, `--ext-weight X` (Weibo rows in the emotion model, default
 //! 0.1), `--cs-weight X` (shop messages in the valence model, default 3), `--weibo-valence X`
 //! (Weibo rows in the valence model, default 0.3), `--emotion-l2 X`, `--emotion-prune X`,
 //! `--max-features N` (keep the N features with the largest weights, default 100000: the file
@@ -42,7 +42,7 @@ use std::time::Instant;
 
 use kefu::train::{Algorithm, IntentModel, IntentTrainer};
 
-const USAGE: &str = "usage: train_emotion --corpora DIR [--out FILE] [--holdout DIR] [--cs FILE] [--features SPEC] [--epochs N] [--l2 X] [--lr X] [--prune X] [--min-count N] [--idf] [--algorithm lr|cnb|ensemble] [--ext-weight X] [--cs-weight X] [--weibo-valence X] [--emotion-l2 X] [--emotion-prune X] [--max-features N] [--folds K DIR]";
+const USAGE: &str = "usage: train_emotion --corpora DIR [--out FILE] [--holdout DIR] [--cs FILE] [--features SPEC] [--epochs N] [--l2 X] [--lr X] [--prune X] [--min-count N] [--idf] [--algorithm lr|svm|cnb|ensemble] [--ext-weight X] [--cs-weight X] [--weibo-valence X] [--emotion-l2 X] [--emotion-prune X] [--max-features N] [--folds K DIR]";
 
 const REVIEWS: [&str; 3] = ["online_shopping_10_cats", "waimai_10k", "chnsenticorp_htl_all"];
 const WEIBO: [&str; 4] = [
@@ -66,6 +66,9 @@ struct Args {
     emotion_prune: Option<f32>,
     max_features: usize,
     folds: Option<(usize, String)>,
+    nb: Option<(f32, f32)>,
+    emotion_nb: Option<(f32, f32)>,
+    review_weights: [f32; 3],
 }
 
 fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
@@ -81,6 +84,9 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
         emotion_prune: None,
         max_features: 100_000,
         folds: None,
+        nb: None,
+        emotion_nb: None,
+        review_weights: [1.0; 3],
     };
     // Defaults chosen on the held-out fifth of the train splits (data/README.md).
     t.features("w c1 c2 sqrt").map_err(|e| e.to_string())?;
@@ -104,6 +110,17 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
                 let k = num(val()?)? as usize;
                 a.folds = Some((k, val()?));
             }
+            "--nb" => a.nb = Some((num(val()?)?, num(val()?)?)),
+            "--emotion-nb" => a.emotion_nb = Some((num(val()?)?, num(val()?)?)),
+            "--review-weights" => {
+                let v = val()?;
+                let w: Vec<f32> =
+                    v.split(',').map(|x| num(x.to_owned())).collect::<Result<_, _>>()?;
+                a.review_weights = w.try_into().map_err(|_| format!("`{v}`: need 3 weights"))?;
+            }
+            "--calibration-folds" => {
+                t.calibration_folds(num(val()?)? as u32);
+            }
             "--features" => {
                 t.features(&val()?).map_err(|e| e.to_string())?;
             }
@@ -124,7 +141,12 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
                     "lr" => Algorithm::LogisticRegression,
                     "cnb" => Algorithm::ComplementNaiveBayes,
                     "ensemble" => Algorithm::Ensemble,
-                    x => return Err(format!("unknown algorithm `{x}`; use lr, cnb or ensemble")),
+                    "svm" => Algorithm::LinearSvm,
+                    x => {
+                        return Err(format!(
+                            "unknown algorithm `{x}`; use lr, svm, cnb or ensemble"
+                        ));
+                    }
                 });
             }
             "--idf" => {
@@ -309,10 +331,10 @@ fn run() -> Result<bool, String> {
     let mut held: Vec<(String, Vec<(String, String)>)> = Vec::new();
     let mut valence: Rows = Vec::new();
     let mut emotion: Rows = Vec::new();
-    for name in REVIEWS {
+    for (name, w) in REVIEWS.into_iter().zip(a.review_weights) {
         let rows = read(&format!("{dir}/{name}/train.tsv"), &mut bad)?;
         let (tr, ho): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| keep(&r.1));
-        valence.extend(tr.into_iter().map(|(l, t)| (l, t, 1.0)));
+        valence.extend(tr.into_iter().map(|(l, t)| (l, t, w)));
         held.push((name.to_owned(), ho));
     }
     let cs = read(&a.cs, &mut bad)?;
@@ -340,7 +362,11 @@ fn run() -> Result<bool, String> {
     }
 
     let started = Instant::now();
-    let vm = fit(&trainer, &valence)?;
+    let mut vt = trainer.clone();
+    if let Some((alpha, beta)) = a.nb {
+        vt.nb_scale(alpha, beta);
+    }
+    let vm = fit(&vt, &valence)?;
     eprintln!("valence model: {} rows in {:.1} s", valence.len(), started.elapsed().as_secs_f64());
     let mut et = trainer.clone();
     if let Some(x) = a.emotion_l2 {
@@ -348,6 +374,9 @@ fn run() -> Result<bool, String> {
     }
     if let Some(x) = a.emotion_prune {
         et.prune(x);
+    }
+    if let Some((alpha, beta)) = a.emotion_nb {
+        et.nb_scale(alpha, beta);
     }
     let vp = parse_model(&vm.to_tsv())?;
     if let Some((k, fdir)) = &a.folds {
@@ -393,9 +422,16 @@ fn run() -> Result<bool, String> {
     eprintln!("emotion model: {} rows in {:.1} s", emotion.len(), started.elapsed().as_secs_f64());
 
     let ep = parse_model(&em.to_tsv())?;
+    let reviews = if a.review_weights.iter().all(|&w| w == a.review_weights[0]) {
+        a.review_weights[0].to_string()
+    } else {
+        a.review_weights.map(|w| w.to_string()).join("/")
+    };
+    let nb =
+        |s: Option<(f32, f32)>| s.map_or("off".to_owned(), |(x, y)| format!("alpha {x} beta {y}"));
     let header = format!(
         "# written by examples/train_emotion.rs from the train splits only (weights, no text)\n\
-         # valence: {} rows (reviews 1, shop messages {}, Weibo {}); emotion: {} rows (Weibo {})\n\
+         # valence: {} rows (reviews {reviews}, shop messages {}, Weibo {}); emotion: {} rows (Weibo {})\n\
          # features: {}; trainer: {}\n",
         valence.len(),
         a.cs_weight,
@@ -405,6 +441,15 @@ fn run() -> Result<bool, String> {
         vp.features.replace('\t', " "),
         vm.to_tsv().lines().nth(1).unwrap_or("").trim_start_matches("# written by "),
     );
+    let header = if a.nb.is_some() || a.emotion_nb.is_some() {
+        format!(
+            "{header}# NB-weighted features (kefu::train::IntentTrainer::nb_scale): valence {}, emotion {}\n",
+            nb(a.nb),
+            nb(a.emotion_nb)
+        )
+    } else {
+        header
+    };
     let tsv = merge(&vp, &ep, &header, a.max_features)?;
     let features = tsv.lines().filter(|l| !l.starts_with(['#', '@'])).count();
     if let Some(out) = &a.out {
