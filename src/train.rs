@@ -128,6 +128,7 @@ pub struct IntentTrainer {
     average: bool,
     min_count: u32,
     idf: bool,
+    nb: Option<nb::NbScale>,
     features: FeatureSpec,
     rules: Vec<(String, String)>,
     prep: OnceLock<Arc<Prep>>,
@@ -149,6 +150,7 @@ impl Default for IntentTrainer {
             average: true,
             min_count: 2,
             idf: false,
+            nb: None,
             features: FeatureSpec::default(),
             rules: Vec::new(),
             prep: OnceLock::new(),
@@ -333,7 +335,7 @@ impl IntentTrainer {
         if self.calibration_folds > 50 {
             return bad("calibration_folds", self.calibration_folds.to_string(), "0 to 50");
         }
-        Ok(())
+        nb::check(self.nb)
     }
 
     fn prep(&self) -> Result<Arc<Prep>, Error> {
@@ -416,7 +418,7 @@ impl IntentTrainer {
             })?;
             Some(Arc::new(m))
         };
-        let data = Encoded::new(
+        let mut data = Encoded::new(
             &prep,
             self.features,
             rules.as_deref(),
@@ -426,6 +428,7 @@ impl IntentTrainer {
             self.idf,
         );
         let k = labels.len();
+        nb::apply(&mut data, k, self.nb);
         let all: Vec<usize> = (0..data.docs.len()).collect();
 
         let (weights, bias, temperature) = match self.algorithm {
@@ -1277,6 +1280,7 @@ mod tests {
     }
 }
 
+mod nb;
 mod risk;
 pub use risk::{
     Decile, LineError, RiskData, RiskEvaluation, RiskExample, RiskTrainer, RiskWeights,
