@@ -39,7 +39,7 @@ use crate::data::{Record, Source, records};
 use crate::decision::{Emotion, EmotionScore};
 use crate::error::Error;
 use crate::pipeline::Cues;
-use crate::pipeline::intent::{FeatureSpec, Fnv, Hashed, feature_hash};
+use crate::pipeline::intent::{FeatureSpec, Hashed, feature_hash};
 
 const FORMAT: &str = "emotion v1";
 const MODEL_FORMAT: &str = "emotion_model v1";
@@ -252,61 +252,6 @@ struct Model {
     /// `slots.len() - 1` (a power of two minus one).
     mask: usize,
     quantum: f32,
-    /// Whether [`fast_features`] computes the spec's features.
-    fast: bool,
-}
-
-/// The hashes of the features of `text` for a spec of words and character 1- and 2-grams
-/// without markers or word pairs: the same values as [`FeatureSpec::for_each`] followed by
-/// [`feature_hash`] (a test checks it), without slicing windows, in one pass over the text.
-fn fast_features(
-    text: &str,
-    tokens: &[Range<u32>],
-    words: bool,
-    char_max: u8,
-    fold: bool,
-    emit: &mut impl FnMut(u64),
-) {
-    let start = |prefix: &str| {
-        let mut h = Fnv::new();
-        h.bytes(prefix.as_bytes(), false);
-        h
-    };
-    if words {
-        let w0 = start("w:");
-        for t in tokens {
-            let Some(w) = text.get(t.start as usize..t.end as usize) else { continue };
-            if w.trim().is_empty() {
-                continue;
-            }
-            let mut h = w0;
-            h.bytes(w.as_bytes(), fold);
-            emit(h.finish());
-        }
-    }
-    if char_max == 0 {
-        return;
-    }
-    let (c1, c2) = (start("c1:"), start("c2:"));
-    let mut prev: Option<&[u8]> = None;
-    for (i, c) in text.char_indices() {
-        if c.is_whitespace() {
-            continue;
-        }
-        let piece = &text.as_bytes()[i..i + c.len_utf8()];
-        let mut h = c1;
-        h.bytes(piece, fold);
-        emit(h.finish());
-        if char_max >= 2
-            && let Some(p) = prev
-        {
-            let mut h = c2;
-            h.bytes(p, fold);
-            h.bytes(piece, fold);
-            emit(h.finish());
-        }
-        prev = Some(piece);
-    }
 }
 
 /// The slot key of a hash: its upper half, never 0.
@@ -334,7 +279,6 @@ impl Model {
             slots: Vec::new(),
             mask: 0,
             quantum: 1.0,
-            fast: false,
         };
         // (feature hash, weights, line)
         let mut rows: Vec<(u64, [f32; CLASSES], usize)> = Vec::new();
@@ -428,7 +372,6 @@ impl Model {
                 id: feature.unwrap_or("").into(),
             });
         }
-        m.fast = !m.spec.bounds && !m.spec.word_bigrams && m.spec.char_max <= 2;
         Ok(m)
     }
 
@@ -520,7 +463,6 @@ impl Model {
     fn score(&self, text: &str, tokens: &[Range<u32>]) -> [f32; CLASSES] {
         let mut acc = [0i32; CLASSES];
         let mut n = 0u32;
-        let fold = self.spec.fold_digits;
         if !self.slots.is_empty() {
             // Hash a batch of features first, then look them all up: the lookups do not
             // depend on each other, so the processor overlaps their cache misses.
@@ -535,13 +477,7 @@ impl Model {
                     len = 0;
                 }
             };
-            if self.fast {
-                fast_features(text, tokens, self.spec.words, self.spec.char_max, fold, &mut emit);
-            } else {
-                self.spec.for_each(text, tokens, &mut |prefix, pieces| {
-                    emit(feature_hash(prefix, pieces, fold))
-                });
-            }
+            self.spec.for_each_hash(text, tokens, &mut emit);
             self.add(&batch[..len], &mut acc);
         }
         let scale = if self.spec.sqrt_scale && n > 0 { 1.0 / (n as f32).sqrt() } else { 1.0 };
@@ -1329,37 +1265,6 @@ mod tests {
         assert_eq!(e.label, Emotion::Anger, "{e:?}");
         assert!(e.valence < 0.0, "{e:?}");
         assert_eq!(run_with(&stage, "好").label, Emotion::Neutral);
-    }
-
-    #[test]
-    fn fast_features_match_the_spec() {
-        let f = fixture();
-        for raw in ["", "在吗", "东西 不错 123，好评！", "a b", "😡😡垃圾", "170cm 120斤穿什么码"]
-        {
-            let mut text = String::new();
-            let mut tokens = Vec::new();
-            f.normalizer.run(raw, &mut text);
-            f.tokenizer.cut(&text, &mut tokens);
-            for spec in ["w c1 c2", "c1", "w", "c1 c2 digits0", "w c2"] {
-                let spec = FeatureSpec::parse(spec).unwrap();
-                let mut want = Vec::new();
-                spec.for_each(&text, &tokens, &mut |p, pieces| {
-                    want.push(feature_hash(p, pieces, spec.fold_digits))
-                });
-                let mut got = Vec::new();
-                fast_features(
-                    &text,
-                    &tokens,
-                    spec.words,
-                    spec.char_max,
-                    spec.fold_digits,
-                    &mut |h| got.push(h),
-                );
-                want.sort_unstable();
-                got.sort_unstable();
-                assert_eq!(got, want, "{raw}: {spec:?}");
-            }
-        }
     }
 
     #[test]

@@ -284,10 +284,21 @@ impl FeatureSpec {
     /// agree for every spec).
     pub(crate) fn hashes(&self, text: &str, tokens: &[Range<u32>], out: &mut Vec<u64>) {
         out.clear();
+        self.for_each_hash(text, tokens, &mut |h| out.push(h));
+    }
+
+    /// Calls `emit` with the hash of every feature occurrence of `text`, as
+    /// [`FeatureSpec::hashes`] lists them (no allocation).
+    pub(crate) fn for_each_hash(
+        &self,
+        text: &str,
+        tokens: &[Range<u32>],
+        emit: &mut impl FnMut(u64),
+    ) {
         let fold = self.fold_digits;
         if !self.one_pass() {
             self.for_each(text, tokens, &mut |prefix, pieces| {
-                out.push(feature_hash(prefix, pieces, fold));
+                emit(feature_hash(prefix, pieces, fold));
             });
             return;
         }
@@ -305,7 +316,7 @@ impl FeatureSpec {
                 }
                 let mut h = w0;
                 h.bytes(w.as_bytes(), fold);
-                out.push(h.finish());
+                emit(h.finish());
             }
         }
         if self.char_max == 0 {
@@ -321,14 +332,14 @@ impl FeatureSpec {
             let piece = bytes.get(i..i + c.len_utf8()).unwrap_or_default();
             let mut h = c1;
             h.bytes(piece, fold);
-            out.push(h.finish());
+            emit(h.finish());
             if self.char_max >= 2
                 && let Some(p) = prev
             {
                 let mut h = c2;
                 h.bytes(p, fold);
                 h.bytes(piece, fold);
-                out.push(h.finish());
+                emit(h.finish());
             }
             prev = Some(piece);
         }
