@@ -25,7 +25,7 @@
 //!   with the n-grams (`kefu::train::IntentTrainer::rules`); the default model uses
 //!   `data/rules.tsv`;
 //! - `--algorithm lr|cnb|ensemble|svm`, `--epochs N`, `--l2 X`, `--lr X`, `--alpha X`, `--c X` (SVM cost), `--members lr,svm,cnb` (ensemble members), `--seed N`,
-//!   `--prune X`, `--min-count N`, `--idf`, `--no-average`, `--calibration-folds K`, `--features "w wb c1 c2 c3 bounds sqrt"`: see `kefu::train::IntentTrainer`;
+//!   `--prune X`, `--min-count N`, `--idf`, `--no-average`, `--calibration-folds K`, `--features "w wb c1 c2 c3 bounds sqrt"`, `--nb ALPHA,BETA` (NB-weighted features): see `kefu::train::IntentTrainer`;
 //! - `--min-confidence X`: with `--engine`, override the policy's `intent_min_confidence`;
 //! - `--errors FILE`: with cross-validation (no `--eval`), write the out-of-fold errors of
 //!   `--train` to FILE (`gold<TAB>predicted<TAB>confidence<TAB>text`), for error analysis;
@@ -50,7 +50,7 @@ mod labeled;
 use kefu::{Engine, Event};
 use labeled::{ece, read_map, read_rows};
 
-const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--rules RULES.tsv] [--add FILE] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble|svm] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--engine | --no-rules] [--train-weight W] [--errors FILE] [--sweep]";
+const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--rules RULES.tsv] [--add FILE] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble|svm] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--nb ALPHA,BETA] [--engine | --no-rules] [--train-weight W] [--errors FILE] [--sweep]";
 
 #[derive(Default)]
 struct Args {
@@ -164,6 +164,12 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
             }
             "--features" => {
                 t.features(&val()?).map_err(|e| e.to_string())?;
+            }
+            "--nb" => {
+                let v = val()?;
+                let (a, b) =
+                    v.split_once(',').ok_or_else(|| format!("--nb `{v}`: expected ALPHA,BETA"))?;
+                t.nb_scale(num(a.into())?, num(b.into())?);
             }
             _ => return Err(format!("unknown argument `{flag}`")),
         }
