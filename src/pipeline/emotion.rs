@@ -406,9 +406,20 @@ impl Model {
     /// Adds the weights of the features `hashes` to `acc`.
     #[inline]
     fn add(&self, hashes: &[u64], acc: &mut [i32; CLASSES]) {
+        self.prefetch(hashes);
         for &h in hashes {
             if let Some(s) = self.get(h) {
                 acc.iter_mut().zip(s.w).for_each(|(a, w)| *a += i32::from(w));
+            }
+        }
+    }
+
+    /// Requests the first slot each of `hashes` probes (a hint: see [`super::prefetch`]).
+    #[inline]
+    fn prefetch(&self, hashes: &[u64]) {
+        for &h in hashes {
+            if let Some(s) = self.slots.get(h as usize & self.mask) {
+                super::prefetch(s);
             }
         }
     }
