@@ -406,9 +406,20 @@ impl Model {
     /// Adds the weights of the features `hashes` to `acc`.
     #[inline]
     fn add(&self, hashes: &[u64], acc: &mut [i32; CLASSES]) {
+        self.prefetch(hashes);
         for &h in hashes {
             if let Some(s) = self.get(h) {
                 acc.iter_mut().zip(s.w).for_each(|(a, w)| *a += i32::from(w));
+            }
+        }
+    }
+
+    /// Requests the first slot each of `hashes` probes (a hint: see [`super::prefetch`]).
+    #[inline]
+    fn prefetch(&self, hashes: &[u64]) {
+        for &h in hashes {
+            if let Some(s) = self.slots.get(h as usize & self.mask) {
+                super::prefetch(s);
             }
         }
     }
@@ -1005,14 +1016,18 @@ fn repeated_word(text: &str, tokens: &[Range<u32>]) -> u8 {
     for t in tokens {
         let i = t.start as usize;
         let Some(rest) = text.get(i..) else { continue };
-        for n in 2..=4 {
-            let Some((len, _)) = rest.char_indices().nth(n) else { break };
-            let (Some(a), Some(b)) = (rest.get(..len), rest.get(len..2 * len)) else {
+        let rb = rest.as_bytes();
+        // The byte lengths of the pieces of 2, 3 and 4 characters, decoded in one pass.
+        for len in rest.char_indices().map(|(k, _)| k).skip(2).take(3) {
+            // Equal bytes after a piece that ends on a character boundary are the same piece
+            // again (and end on a boundary themselves), so comparing bytes is enough.
+            if rb.get(len..2 * len) != rb.get(..len) {
                 continue;
-            };
+            }
+            let a = &rest[..len];
             let mut cs = a.chars();
             let first = cs.next();
-            if a != b || !cs.any(|c| Some(c) != first) || a.is_ascii() || a == "你好" {
+            if !cs.any(|c| Some(c) != first) || a.is_ascii() || a == "你好" {
                 continue;
             }
             let third = rest.get(2 * len..3 * len) == Some(a);
@@ -1060,6 +1075,61 @@ mod tests {
         let mut out = EmotionScore::default();
         stage.score(&text, &tokens, &cues, &mut out);
         out
+    }
+
+    /// `repeated_word` decodes each token's characters once; it answers what the former
+    /// version (a fresh `char_indices().nth(n)` and a string compare per length) answered, on
+    /// every sample message and on repetitions of every shape.
+    #[test]
+    fn repeated_word_matches_the_plain_version() {
+        fn plain(text: &str, tokens: &[Range<u32>]) -> u8 {
+            let mut best = 0u8;
+            for t in tokens {
+                let Some(rest) = text.get(t.start as usize..) else { continue };
+                for n in 2..=4 {
+                    let Some((len, _)) = rest.char_indices().nth(n) else { break };
+                    let (Some(a), Some(b)) = (rest.get(..len), rest.get(len..2 * len)) else {
+                        continue;
+                    };
+                    let mut cs = a.chars();
+                    let first = cs.next();
+                    if a != b || !cs.any(|c| Some(c) != first) || a.is_ascii() || a == "你好" {
+                        continue;
+                    }
+                    let third = rest.get(2 * len..3 * len) == Some(a);
+                    best = best.max(if third { 2 } else { 1 });
+                }
+            }
+            best
+        }
+        let f = fixture();
+        let (mut text, mut tokens) = (String::new(), Vec::new());
+        let extra = [
+            "改地址改地址",
+            "人工人工人工",
+            "哈哈哈哈",
+            "你好你好",
+            "退款退款退款退款",
+            "ab😡ab😡",
+            "快点快点",
+            "发货了吗发货了吗",
+            "好好",
+            "é1é1é1",
+            "在吗在吗在",
+            "x",
+        ];
+        let mut hits = 0;
+        for raw in include_str!("../../data/samples/messages.txt").lines().chain(extra) {
+            f.normalizer.run(raw, &mut text);
+            f.tokenizer.cut(&text, &mut tokens);
+            let r = repeated_word(&text, &tokens);
+            assert_eq!(r, plain(&text, &tokens), "{raw}");
+            // Every token start as a token of its own too (starts jieba would not give).
+            let all: Vec<Range<u32>> = (0..text.len() as u32).map(|i| i..i + 1).collect();
+            assert_eq!(repeated_word(&text, &all), plain(&text, &all), "{raw}");
+            hits += usize::from(r > 0);
+        }
+        assert!(hits >= 3);
     }
 
     fn run(raw: &str) -> EmotionScore {

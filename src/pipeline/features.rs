@@ -517,7 +517,7 @@ pub(crate) fn is_default<T: Default + PartialEq>(x: &T) -> bool {
 /// million questions.
 pub(crate) fn question_hash(norm: &str) -> u32 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for c in norm.chars().filter(|c| c.is_alphanumeric()) {
+    for c in norm.chars().filter(|&c| content_char(c)) {
         let mut b = [0u8; 4];
         for &x in c.encode_utf8(&mut b).as_bytes() {
             h ^= u64::from(x);
@@ -525,6 +525,17 @@ pub(crate) fn question_hash(norm: &str) -> u32 {
         }
     }
     fold_hash(h)
+}
+
+/// [`char::is_alphanumeric`], answered without the Unicode table search for the characters
+/// most messages are made of: ASCII and the CJK Unified Ideographs block (all letters; tested).
+#[inline]
+fn content_char(c: char) -> bool {
+    match c {
+        '\0'..='\x7f' => c.is_ascii_alphanumeric(),
+        '\u{4e00}'..='\u{9fff}' => true,
+        _ => c.is_alphanumeric(),
+    }
 }
 
 /// A 64-bit FNV hash folded to 32 bits (how snapshots of versions 1 and 2, which kept the 64
@@ -536,6 +547,14 @@ pub(crate) fn fold_hash(h: u64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast path of `question_hash` agrees with `char::is_alphanumeric` everywhere.
+    #[test]
+    fn content_char_is_alphanumeric() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            assert_eq!(content_char(c), c.is_alphanumeric(), "{c:?}");
+        }
+    }
 
     #[test]
     fn bot_replies_do_not_resolve_agent_replies_do() {

@@ -651,6 +651,14 @@ impl LinearModel {
         logits.clear();
         logits.extend_from_slice(&self.bias);
         rows.clear();
+        // Every probe's first slot is requested before any is read, so the misses overlap.
+        if let Some(mask) = self.table.len().checked_sub(1) {
+            for &h in hashes {
+                if let Some(e) = self.table.get(h as usize & mask) {
+                    super::prefetch(e);
+                }
+            }
+        }
         rows.extend(hashes.iter().filter_map(|&h| self.lookup(h)));
         let n = hashes.len();
         let scale = if self.spec.sqrt_scale && n > 0 { 1.0 / (n as f32).sqrt() } else { 1.0 };

@@ -84,36 +84,35 @@ impl SlotExtractor {
         // Cheapest check first: one byte scan decides which patterns can match at all.
         let has_digit = b.iter().any(u8::is_ascii_digit);
         let has_alpha = b.iter().any(u8::is_ascii_alphabetic);
-        let has_cn = text.chars().any(|c| {
-            matches!(
-                c,
-                '天' | '周'
-                    | '星'
-                    | '礼'
-                    | '点'
-                    | '号'
-                    | '米'
-                    | '块'
-                    | '元'
-                    | '码'
-                    | '晚'
-                    | '早'
-                    | '时'
-                    | '末'
-                    | '底'
-                    | '初'
-                    | '节'
-                    | '年'
-                    | '双'
-                    | '¥'
-            )
-        });
+        // One pass over the characters gives the prefilters of the Chinese patterns: `has_cn`,
+        // any character a Chinese-unit pattern needs; and, for each regex, whether a
+        // character every one of its matches contains is present (skipping it is then exact).
+        let (mut has_cn, mut has_metre, mut has_yuan, mut has_time) = (false, false, false, false);
+        for c in text.chars().filter(|c| !c.is_ascii()) {
+            let (cn, time) = match c {
+                '米' => {
+                    has_metre = true;
+                    (true, false)
+                }
+                '块' | '元' => {
+                    has_yuan = true;
+                    (true, false)
+                }
+                '码' | '¥' => (true, false),
+                '天' | '周' | '星' | '礼' | '点' | '号' | '晚' | '早' | '时' | '末' | '底'
+                | '初' | '节' | '年' | '双' => (true, true),
+                '钟' | '月' | '日' => (false, true),
+                _ => continue,
+            };
+            has_cn |= cn;
+            has_time |= time;
+        }
         if !has_digit && !has_alpha && !has_cn {
             return;
         }
         let mut body = Body::default();
         if has_digit || has_cn {
-            self.numbers(text, has_digit, &mut body, out);
+            self.numbers(text, has_digit, has_metre, &mut body, out);
         }
         if has_alpha {
             sizes(text, out);
@@ -121,14 +120,16 @@ impl SlotExtractor {
         if text.contains("均码") {
             push(out, Slot::Size(Label::truncated("均码")));
         }
-        if has_cn {
+        // Every amount in Chinese numerals ends in 块 or 元.
+        if has_yuan {
             for m in self.amount_cn.captures_iter(text) {
                 if let Some(v) = cn_number(&m[1]) {
                     push(out, Slot::AmountFen(v * 100));
                 }
             }
         }
-        if has_digit || has_cn {
+        // Every time phrase holds one of the `has_time` characters (see TIME).
+        if (has_digit || has_cn) && has_time {
             for m in self.time.find_iter(text) {
                 let t = m.as_str();
                 // `39号` is a shoe size, not a day of the month.
@@ -144,10 +145,19 @@ impl SlotExtractor {
     }
 
     /// Digit-based slots: phone, order number, height, weight, amount, shoe/kid size.
-    fn numbers(&self, text: &str, has_digit: bool, body: &mut Body, out: &mut Vec<Slot>) {
+    fn numbers(
+        &self,
+        text: &str,
+        has_digit: bool,
+        has_metre: bool,
+        body: &mut Body,
+        out: &mut Vec<Slot>,
+    ) {
         let b = text.as_bytes();
         let mut skip_until = 0usize;
-        for m in self.metre.captures_iter(text) {
+        // Every match of METRE holds 米.
+        let metres = has_metre.then(|| self.metre.captures_iter(text));
+        for m in metres.into_iter().flatten() {
             let sub = &m[2];
             let cm = match sub.parse::<u16>() {
                 Ok(d) if sub.len() == 1 => 100 + d * 10,
@@ -468,6 +478,52 @@ mod tests {
 
     static X: LazyLock<SlotExtractor> = LazyLock::new(|| SlotExtractor::new().unwrap());
     static N: LazyLock<Normalizer> = LazyLock::new(Normalizer::new);
+
+    /// The prefilters of `extract` skip a regex only where it cannot match: on every sample
+    /// message and on phrases built from every alternative of the patterns, a match always
+    /// holds one of the characters its prefilter looks for.
+    #[test]
+    fn prefilters_skip_only_what_cannot_match() {
+        let time_chars = "天周星礼点号晚早时末底初节年双钟月日";
+        let holds = |t: &str, set: &str| t.chars().any(|c| set.contains(c));
+        let extra = [
+            "三个月",
+            "五分钟",
+            "两个工作日",
+            "48小时",
+            "下下周一",
+            "大后天晚上3点半",
+            "月底",
+            "节后",
+            "年前",
+            "双11",
+            "3月15号",
+            "15日",
+            "一米七五",
+            "1米7",
+            "两百块",
+            "一百元",
+            "周末",
+            "十点",
+            "半天",
+            "几个星期",
+            "礼拜天",
+        ];
+        let mut norm = String::new();
+        for raw in include_str!("../../data/samples/messages.txt").lines().chain(extra) {
+            N.run(raw, &mut norm);
+            let t = norm.as_str();
+            for m in X.time.find_iter(t) {
+                assert!(holds(m.as_str(), time_chars), "time {t}: {}", m.as_str());
+            }
+            for m in X.metre.find_iter(t) {
+                assert!(m.as_str().contains('米'), "metre {t}");
+            }
+            for m in X.amount_cn.find_iter(t) {
+                assert!(holds(m.as_str(), "块元"), "amount {t}");
+            }
+        }
+    }
 
     fn slots(raw: &str) -> Vec<Slot> {
         let mut norm = String::new();
