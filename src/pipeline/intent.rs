@@ -79,8 +79,11 @@ const REGEX_DFA_LIMIT: usize = 16 << 20;
 // ---------------------------------------------------------------------------------------------
 // Features
 
-/// FNV-1a 64, fed piece by piece, so a feature is hashed the same whether it is a `String` (when
-/// training, and in the model file) or a sequence of slices of the message (at inference).
+/// FNV-1a 64 over Unicode scalar values (one step per character, not per byte: a Chinese
+/// character costs one multiply instead of three), fed piece by piece, so a feature is hashed
+/// the same whether it is a `String` (the model file's keys, hashed when it loads) or a
+/// sequence of slices and characters of the message (at inference). Only the engine's own
+/// tables are keyed by it; files hold feature strings, never hashes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fnv(u64);
 
@@ -89,12 +92,17 @@ impl Fnv {
         Fnv(0xcbf2_9ce4_8422_2325)
     }
 
-    pub(crate) fn bytes(&mut self, b: &[u8], fold_digits: bool) {
-        for &c in b {
-            let c = if fold_digits && c.is_ascii_digit() { b'0' } else { c };
-            self.0 ^= c as u64;
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+    pub(crate) fn str(&mut self, s: &str, fold_digits: bool) {
+        for c in s.chars() {
+            self.char(c, fold_digits);
         }
+    }
+
+    #[inline(always)]
+    pub(crate) fn char(&mut self, c: char, fold_digits: bool) {
+        let c = if fold_digits && c.is_ascii_digit() { '0' } else { c };
+        self.0 ^= c as u64;
+        self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
     }
 
     pub(crate) fn finish(self) -> u64 {
@@ -207,7 +215,7 @@ impl FeatureSpec {
             let mut prev: Option<&str> = self.bounds.then_some(BEGIN);
             for t in tokens {
                 let Some(w) = text.get(t.start as usize..t.end as usize) else { continue };
-                if w.trim().is_empty() {
+                if w.chars().all(char::is_whitespace) {
                     continue;
                 }
                 if self.words {
@@ -304,18 +312,18 @@ impl FeatureSpec {
         }
         let start = |prefix: &str| {
             let mut h = Fnv::new();
-            h.bytes(prefix.as_bytes(), false);
+            h.str(prefix, false);
             h
         };
         if self.words {
             let w0 = start("w:");
             for t in tokens {
                 let Some(w) = text.get(t.start as usize..t.end as usize) else { continue };
-                if w.trim().is_empty() {
+                if w.chars().all(char::is_whitespace) {
                     continue;
                 }
                 let mut h = w0;
-                h.bytes(w.as_bytes(), fold);
+                h.str(w, fold);
                 emit(h.finish());
             }
         }
@@ -323,25 +331,23 @@ impl FeatureSpec {
             return;
         }
         let (c1, c2) = (start("c1:"), start("c2:"));
-        let bytes = text.as_bytes();
-        let mut prev: Option<&[u8]> = None;
-        for (i, c) in text.char_indices() {
+        let mut prev: Option<char> = None;
+        for c in text.chars() {
             if c.is_whitespace() {
                 continue;
             }
-            let piece = bytes.get(i..i + c.len_utf8()).unwrap_or_default();
             let mut h = c1;
-            h.bytes(piece, fold);
+            h.char(c, fold);
             emit(h.finish());
             if self.char_max >= 2
                 && let Some(p) = prev
             {
                 let mut h = c2;
-                h.bytes(p, fold);
-                h.bytes(piece, fold);
+                h.char(p, fold);
+                h.char(c, fold);
                 emit(h.finish());
             }
-            prev = Some(piece);
+            prev = Some(c);
         }
     }
 }
@@ -365,16 +371,16 @@ pub(crate) fn feature_string(prefix: &str, pieces: &[&str], fold_digits: bool, o
 /// The hash of `prefix` + `pieces`: equal to [`hash_str`] of [`feature_string`].
 pub(crate) fn feature_hash(prefix: &str, pieces: &[&str], fold_digits: bool) -> u64 {
     let mut h = Fnv::new();
-    h.bytes(prefix.as_bytes(), false);
+    h.str(prefix, false);
     for p in pieces {
-        h.bytes(p.as_bytes(), fold_digits);
+        h.str(p, fold_digits);
     }
     h.finish()
 }
 
 fn hash_str(s: &str) -> u64 {
     let mut h = Fnv::new();
-    h.bytes(s.as_bytes(), false);
+    h.str(s, false);
     h.finish()
 }
 
@@ -424,13 +430,20 @@ pub(crate) struct LinearModel {
     /// `(high 32 bits of the hash) << 32 | (row + 1)`, 0 for an empty slot: one compact array
     /// (8 bytes a slot) that stays in cache, where a general hash map touches more memory.
     table: Vec<u64>,
-    /// The weights as a dense `rows x classes` matrix of `i8`, each row scaled by its own
-    /// factor in `qscale` (largest magnitude -> 127): a row is `classes` contiguous bytes, a
-    /// cache line for the 21 default intents. Used when it takes at most [`DENSE_LIMIT`]
-    /// bytes; larger models keep only the sparse `f32` entries.
+    /// The weights as a dense `rows x stride` matrix of `i8`, each row scaled by its own
+    /// factor in `qscale` (largest magnitude -> 127): a row is `stride` contiguous bytes
+    /// (the classes, then zeros up to a multiple of [`LANES`]), within a cache line for the
+    /// 21 default intents. Used when it takes at most [`DENSE_LIMIT`] bytes; larger models
+    /// keep only the sparse `f32` entries.
     qw: Vec<i8>,
     qscale: Vec<f32>,
+    /// Row length of `qw`: the number of classes rounded up to a multiple of [`LANES`], so
+    /// the accumulation runs in whole vector-width chunks with no scalar tail.
+    stride: usize,
 }
+
+/// Chunk width of the dense accumulation (two SSE registers of `f32`).
+const LANES: usize = 8;
 
 /// Largest dense weight matrix (bytes; 64 MiB).
 const DENSE_LIMIT: usize = 1 << 26;
@@ -462,6 +475,7 @@ impl LinearModel {
             table: Vec::new(),
             qw: Vec::new(),
             qscale: Vec::new(),
+            stride: 0,
         };
         let mut by_name: HashMap<&str, u16> = HashMap::new();
         let mut spec_seen = false;
@@ -581,9 +595,10 @@ impl LinearModel {
             .iter()
             .map(|l| m.index.get(&feature_hash(RULE_PREFIX, &[l], false)).copied())
             .collect();
-        let k = m.labels.len();
-        if m.rows.len().saturating_mul(k) <= DENSE_LIMIT {
-            m.qw = vec![0; m.rows.len() * k];
+        let stride = m.labels.len().div_ceil(LANES) * LANES;
+        if m.rows.len().saturating_mul(stride) <= DENSE_LIMIT {
+            m.stride = stride;
+            m.qw = vec![0; m.rows.len() * stride];
             m.qscale = vec![0.0; m.rows.len()];
             for (r, &(a, b, _, _)) in m.rows.iter().enumerate() {
                 let row = &m.entries[a as usize..b as usize];
@@ -591,7 +606,7 @@ impl LinearModel {
                 let q = if max > 0.0 { max / 127.0 } else { 1.0 };
                 m.qscale[r] = q;
                 for &(c, w) in row {
-                    m.qw[r * k + c as usize] = (w / q).round().clamp(-127.0, 127.0) as i8;
+                    m.qw[r * stride + c as usize] = (w / q).round().clamp(-127.0, 127.0) as i8;
                 }
             }
         }
@@ -650,6 +665,9 @@ impl LinearModel {
     ) -> f32 {
         logits.clear();
         logits.extend_from_slice(&self.bias);
+        // The dense rows are accumulated `stride` classes wide (the padding adds zeros) and
+        // the padding cut off at the end, so every class sums the same terms in the same order.
+        logits.resize(self.stride.max(self.labels.len()), 0.0);
         rows.clear();
         // Every probe's first slot is requested before any is read, so the misses overlap.
         if let Some(mask) = self.table.len().checked_sub(1) {
@@ -660,6 +678,12 @@ impl LinearModel {
             }
         }
         rows.extend(hashes.iter().filter_map(|&h| self.lookup(h)));
+        // The same for the weight rows: all are requested before the first is added.
+        for &row in rows.iter() {
+            if let Some(w) = self.qw.get(row as usize * self.stride) {
+                super::prefetch(w);
+            }
+        }
         let n = hashes.len();
         let scale = if self.spec.sqrt_scale && n > 0 { 1.0 / (n as f32).sqrt() } else { 1.0 };
         for &row in rows.iter() {
@@ -670,6 +694,7 @@ impl LinearModel {
                 self.add_row(*row, rule_value(sum), logits);
             }
         }
+        logits.truncate(self.labels.len());
         scale
     }
 
@@ -691,13 +716,13 @@ impl LinearModel {
         }
     }
 
-    /// `logits += value * weights of row`.
+    /// `logits += value * weights of row`; `logits` holds at least `stride` entries.
     #[inline(always)]
     fn add_row(&self, row: u32, value: f32, logits: &mut [f32]) {
-        let k = self.labels.len();
-        let r = row as usize;
-        if let (Some(d), Some(&q)) = (self.qw.get(r * k..(r + 1) * k), self.qscale.get(r)) {
+        let (r, s) = (row as usize, self.stride);
+        if let (Some(d), Some(&q)) = (self.qw.get(r * s..(r + 1) * s), self.qscale.get(r)) {
             let v = value * q;
+            // The vectorised loop covers the whole row: its length is a multiple of the width.
             logits.iter_mut().zip(d).for_each(|(l, &w)| *l += w as f32 * v);
         } else {
             let (a, b, _, _) = self.rows[r];
@@ -709,10 +734,9 @@ impl LinearModel {
 
     /// The weight of `row` for class `k`.
     pub(crate) fn weight(&self, row: u32, k: u16) -> f32 {
-        if let (Some(&w), Some(&q)) = (
-            self.qw.get(row as usize * self.labels.len() + k as usize),
-            self.qscale.get(row as usize),
-        ) {
+        if let (Some(&w), Some(&q)) =
+            (self.qw.get(row as usize * self.stride + k as usize), self.qscale.get(row as usize))
+        {
             return w as f32 * q;
         }
         let (a, b, _, _) = self.rows[row as usize];
