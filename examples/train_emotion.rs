@@ -536,8 +536,9 @@ fn run() -> Result<bool, String> {
     let header = if n_added > 0 {
         let names: Vec<&str> = a.add.iter().map(|p| p.rsplit('/').next().unwrap_or(p)).collect();
         format!(
-            "{header}# added shop messages (--add, trained like the cs rows): {n_added} rows from {}\n",
-            names.join(", ")
+            "{header}# added shop messages (--add): {n_added} rows from {}; emotion weight 1, valence weight {}\n",
+            names.join(", "),
+            a.add_valence.unwrap_or(a.cs_weight)
         )
     } else {
         header
