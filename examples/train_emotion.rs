@@ -8,6 +8,9 @@
 //! # rest, score the model alone, and write the held-out rows for `eval_emotion --model`
 //! cargo run --release --example train_emotion -- --corpora ../shared/corpora --holdout /tmp/ho \
 //!     --out /tmp/ho/model.tsv
+//! # extra hand-labelled shop messages (data/train/kefu_emotion.tsv), also in every CV fold
+//! cargo run --release --example train_emotion -- --corpora ../shared/corpora \
+//!     --add data/train/kefu_emotion.tsv --folds 5 /tmp/ecv/folds --out /tmp/ecv/model.tsv
 //! ```
 //!
 //! Two linear models over the engine's own features (jieba words and character n-grams of the
@@ -32,6 +35,17 @@
 //! is embedded in the crate), `--folds K DIR` (also write K cross-validation folds of the shop
 //! messages to DIR: `foldI.tsv` held out, `foldI_model.tsv` trained without it, for
 //! `eval_emotion --model`).
+//! `--add FILE` (repeatable): extra emotion-labelled shop messages, one `emotion<TAB>text` per
+//! line (a header line `emotion<TAB>text` is optional, lines starting with `#` and blank lines
+//! are skipped; a bad label or a missing column is an error naming the file and line). They are
+//! trained like the rows of `--cs`: weight 1 in the emotion model, and in the valence model
+//! mapped the same way (satisfaction positive, neutral neutral, the rest negative) at
+//! `--cs-weight`. With `--folds` they go into the training rows of every fold and never into a
+//! held-out `foldI.tsv` (the folds stay the `--cs` rows only, comparable with runs without
+//! `--add`); with `--holdout` they are all trained on, none held out. `--add-valence-weight X`
+//! sets their weight in the valence model instead (0: emotion model only; the default model
+//! uses 0, because these short shop messages cost review-valence accuracy on the hold-out,
+//! data/README.md).
 //! `--nb ALPHA BETA` / `--emotion-nb ALPHA BETA` (naive-Bayes-weighted features for the valence /
 //! emotion model, `kefu::train::IntentTrainer::nb_scale`; default `--nb 1 0.5`, `--nb 1 0` is
 //! off; emotion: off), `--valence-lr X` (default 0.1) and `--valence-epochs N` (the valence
@@ -49,7 +63,7 @@ use std::time::Instant;
 
 use kefu::train::{Algorithm, IntentModel, IntentTrainer};
 
-const USAGE: &str = "usage: train_emotion --corpora DIR [--out FILE] [--holdout DIR] [--cs FILE] [--features SPEC] [--epochs N] [--l2 X] [--lr X] [--prune X] [--min-count N] [--idf] [--algorithm lr|svm|cnb|ensemble] [--ext-weight X] [--cs-weight X] [--weibo-valence X] [--emotion-l2 X] [--emotion-prune X] [--max-features N] [--folds K DIR] [--holdout-fold I] [--nb A B] [--emotion-nb A B] [--review-weights X,Y,Z] [--valence-epochs N] [--valence-lr X] [--calibration-folds N]";
+const USAGE: &str = "usage: train_emotion --corpora DIR [--out FILE] [--holdout DIR] [--cs FILE] [--features SPEC] [--epochs N] [--l2 X] [--lr X] [--prune X] [--min-count N] [--idf] [--algorithm lr|svm|cnb|ensemble] [--ext-weight X] [--cs-weight X] [--weibo-valence X] [--emotion-l2 X] [--emotion-prune X] [--max-features N] [--folds K DIR] [--holdout-fold I] [--nb A B] [--emotion-nb A B] [--review-weights X,Y,Z] [--valence-epochs N] [--valence-lr X] [--calibration-folds N] [--add FILE]... [--add-valence-weight X]";
 
 const REVIEWS: [&str; 3] = ["online_shopping_10_cats", "waimai_10k", "chnsenticorp_htl_all"];
 const WEIBO: [&str; 4] = [
@@ -79,6 +93,8 @@ struct Args {
     holdout_fold: u64,
     valence_epochs: Option<u32>,
     valence_lr: Option<f32>,
+    add: Vec<String>,
+    add_valence: Option<f32>,
 }
 
 fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
@@ -101,6 +117,8 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
         holdout_fold: 0,
         valence_epochs: None,
         valence_lr: Some(0.1),
+        add: Vec::new(),
+        add_valence: None,
     };
     // Defaults chosen on the held-out fifth of the train splits (data/README.md).
     t.features("w c1 c2 sqrt").map_err(|e| e.to_string())?;
@@ -112,6 +130,8 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
         match flag.as_str() {
             "--corpora" => a.corpora = val()?,
             "--cs" => a.cs = val()?,
+            "--add" => a.add.push(val()?),
+            "--add-valence-weight" => a.add_valence = Some(num(val()?)?),
             "--out" => a.out = Some(val()?),
             "--holdout" => a.holdout = Some(val()?),
             "--ext-weight" => a.ext_weight = num(val()?)?,
@@ -203,6 +223,41 @@ fn read(path: &str, bad: &mut usize) -> Result<Vec<(String, String)>, String> {
                 *bad += 1;
             }
         }
+    }
+    Ok(rows)
+}
+
+const EMOTIONS: [&str; 6] =
+    ["anger", "anxiety", "impatience", "disappointment", "satisfaction", "neutral"];
+
+/// `(emotion, text)` rows of an `--add` file: `emotion<TAB>text` per line, an optional header
+/// `emotion<TAB>text`, `#` comments and blank lines skipped. Errors name the file and line.
+fn read_added(path: &str) -> Result<Vec<(String, String)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("--add {path}: {e}"))?;
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((label, t)) = line.split_once('\t') else {
+            return Err(format!("{path}:{}: expected `emotion<TAB>text`", i + 1));
+        };
+        let label = label.trim();
+        if i == 0 && label == "emotion" && t.trim() == "text" {
+            continue;
+        }
+        if !EMOTIONS.contains(&label) {
+            return Err(format!(
+                "{path}:{}: unknown emotion `{label}`; use one of {}",
+                i + 1,
+                EMOTIONS.join(", ")
+            ));
+        }
+        if t.trim().is_empty() || t.contains('\t') {
+            return Err(format!("{path}:{}: expected `emotion<TAB>text`", i + 1));
+        }
+        rows.push((label.to_owned(), t.to_owned()));
     }
     Ok(rows)
 }
@@ -362,6 +417,20 @@ fn run() -> Result<bool, String> {
         emotion.push((l, t, 1.0));
     }
     held.push(("cs_messages".into(), ho));
+    // The first `n_cs` emotion rows are the shop messages that the CV folds are cut from; the
+    // added rows follow them and train every fold.
+    let n_cs = emotion.len();
+    let mut n_added = 0usize;
+    for path in &a.add {
+        for (l, t) in read_added(path)? {
+            let w = a.add_valence.unwrap_or(a.cs_weight);
+            if w > 0.0 {
+                valence.push((valence_of(&l).to_owned(), t.clone(), w));
+            }
+            emotion.push((l, t, 1.0));
+            n_added += 1;
+        }
+    }
     for name in WEIBO {
         let rows = read(&format!("{dir}/{name}/train.tsv"), &mut bad)?;
         let (tr, ho): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| keep(&r.1));
@@ -411,9 +480,8 @@ fn run() -> Result<bool, String> {
         std::fs::create_dir_all(fdir).map_err(|e| format!("{fdir}: {e}"))?;
         let cs_rows: Vec<(usize, &(String, String, f32))> = {
             let mut seen: HashMap<&str, usize> = HashMap::new();
-            emotion
+            emotion[..n_cs]
                 .iter()
-                .filter(|r| r.2 == 1.0)
                 .map(|r| {
                     let c = seen.entry(r.0.as_str()).or_default();
                     *c += 1;
@@ -426,7 +494,7 @@ fn run() -> Result<bool, String> {
                 .iter()
                 .filter(|(x, _)| *x != f)
                 .map(|(_, r)| (*r).clone())
-                .chain(emotion.iter().filter(|r| r.2 != 1.0).cloned())
+                .chain(emotion[n_cs..].iter().cloned())
                 .collect();
             let m = fit(&et, &rows)?;
             let tsv = merge(&vp, &parse_model(&m.to_tsv())?, "", a.max_features)?;
@@ -465,6 +533,16 @@ fn run() -> Result<bool, String> {
         vp.features.replace('\t', " "),
         vm.to_tsv().lines().nth(1).unwrap_or("").trim_start_matches("# written by "),
     );
+    let header = if n_added > 0 {
+        let names: Vec<&str> = a.add.iter().map(|p| p.rsplit('/').next().unwrap_or(p)).collect();
+        format!(
+            "{header}# added shop messages (--add): {n_added} rows from {}; emotion weight 1, valence weight {}\n",
+            names.join(", "),
+            a.add_valence.unwrap_or(a.cs_weight)
+        )
+    } else {
+        header
+    };
     let header = if a.nb.is_some() || a.emotion_nb.is_some() {
         format!(
             "{header}# NB-weighted features (kefu::train::IntentTrainer::nb_scale): valence {}, emotion {}\n",

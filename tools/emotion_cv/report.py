@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Reads cv.py output: pooled out-of-fold macro-F1 and anger precision/recall per configuration
 (best TOP by macro-F1), and the nested figure (each fold scored with the configuration that is
-best on the other folds' pooled confusion). Python 3 standard library only.
+best on the other folds' pooled confusion). With MIN_ANGER_P, also the best TOP configurations
+among those whose pooled anger precision is at least MIN_ANGER_P (the rule that chose the
+shipped constants: the anger label drives the hand-off, so it must be precise). Python 3
+standard library only.
 
-Usage: report.py OUT.json [TOP]
+Usage: report.py OUT.json [TOP] [MIN_ANGER_P]
 """
 import functools
 import json
@@ -46,6 +49,11 @@ def main():
     pooled.sort(key=lambda x: -x[0][0])
     for (f1, p, r), c in pooled[:top]:
         print(f'{f1:.3f}  anger P {p:.2f} R {r:.2f}  {c}')
+    if len(sys.argv) > 3:
+        floor = float(sys.argv[3])
+        print(f'-- anger P >= {floor}:')
+        for (f1, p, r), c in [x for x in pooled if x[0][1] >= floor][:top]:
+            print(f'{f1:.3f}  anger P {p:.2f} R {r:.2f}  {c}')
     tot, chosen = ZERO, []
     for f in folds:
         def score(kv):
