@@ -8,7 +8,7 @@ shared/corpora/cs_messages/train.tsv; then rows whose key equals the key of any 
 shared/corpora (cs_messages, jddc_intent). Dev texts are only compared, never printed: the script
 prints counts only.  Run from the repository root:  python3 tools/intent_extra3/dedupe.py
 """
-import glob, os, sys, unicodedata
+import glob, os, re, sys, unicodedata
 
 INTENTS = set("""greeting product_info size_fit effect_doubt stock price_bargain authenticity
 shipping_time urge_shipping logistics_status modify_order cancel_order refund_request
@@ -31,7 +31,10 @@ def texts(path):
 
 train_keys = set()
 for p in sorted(glob.glob("data/train/*.tsv")) + [os.path.join(SHARED, "cs_messages/train.tsv")]:
-    if p.endswith("kefu_extra3.tsv") or p.endswith("jddc_taxonomy_map.tsv"):
+    # this round's own output and later rounds (kefu_extra3.tsv, kefu_extra4.tsv, ...) are not
+    # compared, so the script rebuilds the same file after later rounds were added
+    m = re.search(r"kefu_extra(\d+)\.tsv$", p)
+    if (m and int(m.group(1)) >= 3) or p.endswith("jddc_taxonomy_map.tsv"):
         continue
     train_keys.update(key(t) for t in texts(p))
 dev_keys = set()
