@@ -30,6 +30,9 @@
 //! - `--min-confidence X`: with `--engine`, override the policy's `intent_min_confidence`;
 //! - `--errors FILE`: with cross-validation (no `--eval`), write the out-of-fold errors of
 //!   `--train` to FILE (`gold<TAB>predicted<TAB>confidence<TAB>text`), for error analysis;
+//! - `--probs FILE`: with cross-validation, write every `--train` row's out-of-fold
+//!   probabilities (`fold<TAB>gold<TAB>label:p<TAB>…`), to try fusing other components with
+//!   the model outside the crate (data/README.md, JDDC kNN and MLP rows);
 //! - `--sweep`: with cross-validation, also score every fold through engines with a grid of
 //!   `intent_min_confidence` × `intent_min_margin` values and print accuracy, macro-F1 and ECE
 //!   of each (to choose the thresholds of `policy.tsv` by CV);
@@ -51,7 +54,7 @@ mod labeled;
 use kefu::{Engine, Event};
 use labeled::{ece, read_map, read_rows};
 
-const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--rules RULES.tsv] [--add FILE] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble|svm] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--nb ALPHA,BETA] [--engine | --no-rules] [--train-weight W] [--errors FILE] [--sweep]";
+const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--rules RULES.tsv] [--add FILE] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble|svm] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--nb ALPHA,BETA] [--engine | --no-rules] [--train-weight W] [--errors FILE] [--probs FILE] [--sweep]";
 
 #[derive(Default)]
 struct Args {
@@ -69,6 +72,7 @@ struct Args {
     no_rules: bool,
     policy: Option<String>,
     errors: Option<String>,
+    probs: Option<String>,
     sweep: bool,
 }
 
@@ -96,6 +100,7 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
             "--cv" => a.cv = num(val()?)? as usize,
             "--engine" => a.engine = true,
             "--errors" => a.errors = Some(val()?),
+            "--probs" => a.probs = Some(val()?),
             "--sweep" => {
                 a.engine = true;
                 a.sweep = true;
@@ -330,6 +335,7 @@ fn run() -> Result<bool, String> {
                 Vec::new()
             };
             let mut swept = vec![vec![(String::new(), 0.0); train.len()]; grid.len()];
+            let mut oof: Vec<Vec<(String, f32)>> = vec![Vec::new(); train.len()];
             for f in 0..k {
                 let tr: Vec<&(String, String)> =
                     train.iter().zip(&fold).filter(|(_, x)| **x != f).map(|(r, _)| r).collect();
@@ -338,6 +344,13 @@ fn run() -> Result<bool, String> {
                 let rows: Vec<(String, String)> = test.iter().map(|&i| train[i].clone()).collect();
                 for (i, p) in test.iter().zip(predict(&m, &rows, &a)?) {
                     pred[*i] = p;
+                }
+                if a.probs.is_some() {
+                    let mut out = Vec::new();
+                    for &i in &test {
+                        m.probabilities(&train[i].1, &mut out);
+                        oof[i] = m.labels().iter().cloned().zip(out.iter().copied()).collect();
+                    }
                 }
                 for (g, &(c, mm)) in grid.iter().enumerate() {
                     let policy = format!(
@@ -362,6 +375,18 @@ fn run() -> Result<bool, String> {
                     ev.macro_f1,
                     ece(&calib)
                 );
+            }
+            if let Some(path) = &a.probs {
+                // Out-of-fold probabilities, one row per --train row: fold, gold, label:p ...
+                let mut out = String::new();
+                for (i, ((g, _), ps)) in train.iter().zip(&oof).enumerate() {
+                    out.push_str(&format!("{}\t{g}", fold[i]));
+                    for (l, p) in ps {
+                        out.push_str(&format!("\t{l}:{p:.6}"));
+                    }
+                    out.push('\n');
+                }
+                std::fs::write(path, out).map_err(|e| format!("{path}: {e}"))?;
             }
             if let Some(path) = &a.errors {
                 let mut out = String::from("gold\tpredicted\tconfidence\ttext\n");
