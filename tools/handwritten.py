@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Build a data/train file of hand-written buyer messages from its round's raw/*.txt.
+
+Usage, from the repository root:  python3 tools/handwritten.py ROUND
+ROUND is one of the rounds in ROUNDS below (intent3, intent4, intent5, emotion1, emotion2).
+
+raw/*.txt: a line `## LABEL` starts a block of one label (an intent id of TAXONOMY.md, or one
+of the 6 emotions), every other non-empty line is one buyer message. A row is dropped (and
+counted) when its key -- NFKC, lower case, without punctuation, symbols (emoji), separators,
+control and format characters -- is empty or equals the key of
+  1. an earlier raw row of the round (self-duplicate),
+  2. a row of the training files that existed when the round was written (`compare` below;
+     listed explicitly, so a round rebuilds the same file after later rounds were added),
+  3. a dev text of shared/corpora (`dev` below). Dev texts are only compared, never printed or
+     written: the script prints the number dropped and nothing else about them.
+Output: `LABEL_COLUMN<TAB>text` with a header line, in the order of the raw files (sorted by
+name) and of the lines in them. Deterministic. Python 3 standard library only.
+`KEFU_SHARED` overrides the path of shared/corpora (default ../shared/corpora or
+../../shared/corpora, whichever exists).
+"""
+import collections
+import glob
+import os
+import sys
+import unicodedata
+
+INTENTS = """greeting product_info size_fit effect_doubt stock price_bargain authenticity
+shipping_time urge_shipping logistics_status modify_order cancel_order refund_request
+return_exchange quality_issue price_protection invoice complaint human_agent thanks_confirm
+other""".split()
+EMOTIONS = "anger anxiety impatience disappointment satisfaction neutral".split()
+
+BASE = ["cs_messages_train", "jddc_train", "kefu_extra", "kefu_extra2"]
+# raw: folder under tools/; out: file under data/train; compare: data/train files (without
+# .tsv) the round was deduplicated against; shared_train: also shared/corpora's cs train;
+# dev: shared/corpora dev splits compared by count; fe0f: drop U+FE0F from keys (the
+# emotion rounds' key; the intent rounds kept it).
+ROUNDS = {
+    "intent3": dict(kind="intent", raw="intent_extra3", out="kefu_extra3",
+                    compare=BASE, shared_train=True, dev=["cs_messages", "jddc_intent"], fe0f=False),
+    "intent4": dict(kind="intent", raw="intent_extra4", out="kefu_extra4",
+                    compare=BASE + ["kefu_extra3"], shared_train=True,
+                    dev=["cs_messages", "jddc_intent"], fe0f=False),
+    "intent5": dict(kind="intent", raw="intent_extra5", out="kefu_extra5",
+                    compare=BASE + ["kefu_extra3", "kefu_extra4", "kefu_emotion"],
+                    shared_train=True, dev=["cs_messages", "jddc_intent"], fe0f=False),
+    "emotion1": dict(kind="emotion", raw="emotion_extra", out="kefu_emotion",
+                     compare=BASE + ["kefu_extra3"], shared_train=False, dev=["cs_messages"],
+                     fe0f=True),
+    "emotion2": dict(kind="emotion", raw="emotion_extra2", out="kefu_emotion2",
+                     compare=BASE + ["kefu_extra3", "kefu_extra4", "kefu_emotion"],
+                     shared_train=False, dev=["cs_messages"], fe0f=True),
+}
+
+
+def shared():
+    if os.environ.get("KEFU_SHARED"):
+        return os.environ["KEFU_SHARED"]
+    for p in ("../shared/corpora", "../../shared/corpora"):
+        if os.path.isdir(p):
+            return p
+    sys.exit("shared/corpora not found; set KEFU_SHARED")
+
+
+def key(t, fe0f):
+    t = unicodedata.normalize("NFKC", t).lower()
+    return "".join(c for c in t
+                   if unicodedata.category(c)[0] not in "PSZC" and not (fe0f and c == "\ufe0f"))
+
+
+def texts(path):
+    """The last column of every row after the header line."""
+    with open(path, encoding="utf-8") as f:
+        next(f, None)
+        for line in f:
+            line = line.rstrip("\n")
+            if line and not line.startswith("#"):
+                yield line.split("\t")[-1]
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] not in ROUNDS:
+        sys.exit(f"usage: handwritten.py {'|'.join(ROUNDS)}")
+    r = ROUNDS[sys.argv[1]]
+    labels = INTENTS if r["kind"] == "intent" else EMOTIONS
+    k = lambda t: key(t, r["fe0f"])
+    compare = [f"data/train/{n}.tsv" for n in r["compare"]]
+    if r["shared_train"]:
+        compare.append(os.path.join(shared(), "cs_messages", "train.tsv"))
+    train_keys = {k(t) for p in compare for t in texts(p)}
+    dev_keys = {k(t) for d in r["dev"] for t in texts(os.path.join(shared(), d, "dev.tsv"))}
+
+    rows, seen = [], set()
+    n_raw = n_self = n_train = n_dev = 0
+    here = os.path.dirname(os.path.abspath(__file__))
+    for p in sorted(glob.glob(os.path.join(here, r["raw"], "raw", "*.txt"))):
+        label = None
+        for i, line in enumerate(open(p, encoding="utf-8"), 1):
+            line = line.strip()
+            if not line:
+                continue
+            if line.startswith("## "):
+                label = line[3:].strip()
+                if label not in labels:
+                    sys.exit(f"{p}:{i}: unknown {r['kind']} `{label}`")
+                continue
+            if label is None or "\t" in line:
+                sys.exit(f"{p}:{i}: a row before any `## LABEL` line, or a tab in the text")
+            n_raw += 1
+            key_ = k(line)
+            if not key_ or key_ in seen:
+                n_self += 1
+                continue
+            seen.add(key_)
+            if key_ in train_keys:
+                n_train += 1
+                continue
+            if key_ in dev_keys:
+                n_dev += 1
+                continue
+            rows.append((label, line))
+
+    out = f"data/train/{r['out']}.tsv"
+    with open(out, "w", encoding="utf-8", newline="\n") as f:
+        f.write(f"{r['kind']}\ttext\n")
+        f.writelines(f"{label}\t{t}\n" for label, t in rows)
+    counts = collections.Counter(label for label, _ in rows)
+    print(f"raw={n_raw} self_duplicates={n_self} equal_to_train={n_train} equal_to_dev={n_dev} "
+          f"written={len(rows)} -> {out}")
+    print(" ".join(f"{label}={counts[label]}" for label in labels if counts[label]))
+
+
+if __name__ == "__main__":
+    main()
