@@ -61,6 +61,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use kefu::Emotion;
 use kefu::train::{Algorithm, IntentModel, IntentTrainer};
 
 const USAGE: &str = "usage: train_emotion --corpora DIR [--out FILE] [--holdout DIR] [--cs FILE] [--features SPEC] [--epochs N] [--l2 X] [--lr X] [--prune X] [--min-count N] [--idf] [--algorithm lr|svm|cnb|ensemble] [--ext-weight X] [--cs-weight X] [--weibo-valence X] [--emotion-l2 X] [--emotion-prune X] [--max-features N] [--folds K DIR] [--holdout-fold I] [--nb A B] [--emotion-nb A B] [--review-weights X,Y,Z] [--valence-epochs N] [--valence-lr X] [--calibration-folds N] [--add FILE]... [--add-valence-weight X]";
@@ -227,9 +228,6 @@ fn read(path: &str, bad: &mut usize) -> Result<Vec<(String, String)>, String> {
     Ok(rows)
 }
 
-const EMOTIONS: [&str; 6] =
-    ["anger", "anxiety", "impatience", "disappointment", "satisfaction", "neutral"];
-
 /// `(emotion, text)` rows of an `--add` file: `emotion<TAB>text` per line, an optional header
 /// `emotion<TAB>text`, `#` comments and blank lines skipped. Errors name the file and line.
 fn read_added(path: &str) -> Result<Vec<(String, String)>, String> {
@@ -247,11 +245,12 @@ fn read_added(path: &str) -> Result<Vec<(String, String)>, String> {
         if i == 0 && label == "emotion" && t.trim() == "text" {
             continue;
         }
-        if !EMOTIONS.contains(&label) {
+        if Emotion::from_name(label).is_none() {
+            let ids: Vec<&str> = Emotion::ALL.iter().map(|e| e.as_str()).collect();
             return Err(format!(
                 "{path}:{}: unknown emotion `{label}`; use one of {}",
                 i + 1,
-                EMOTIONS.join(", ")
+                ids.join(", ")
             ));
         }
         if t.trim().is_empty() || t.contains('\t') {
@@ -421,11 +420,11 @@ fn run() -> Result<bool, String> {
     // added rows follow them and train every fold.
     let n_cs = emotion.len();
     let mut n_added = 0usize;
+    let add_valence = a.add_valence.unwrap_or(a.cs_weight);
     for path in &a.add {
         for (l, t) in read_added(path)? {
-            let w = a.add_valence.unwrap_or(a.cs_weight);
-            if w > 0.0 {
-                valence.push((valence_of(&l).to_owned(), t.clone(), w));
+            if add_valence > 0.0 {
+                valence.push((valence_of(&l).to_owned(), t.clone(), add_valence));
             }
             emotion.push((l, t, 1.0));
             n_added += 1;
@@ -538,7 +537,7 @@ fn run() -> Result<bool, String> {
         format!(
             "{header}# added shop messages (--add): {n_added} rows from {}; emotion weight 1, valence weight {}\n",
             names.join(", "),
-            a.add_valence.unwrap_or(a.cs_weight)
+            add_valence
         )
     } else {
         header

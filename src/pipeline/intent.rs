@@ -432,8 +432,8 @@ pub(crate) struct LinearModel {
     table: Vec<u64>,
     /// The weights as a dense `rows x stride` matrix of `i8`, each row scaled by its own
     /// factor in `qscale` (largest magnitude -> 127): a row is `stride` contiguous bytes
-    /// (the classes, then zeros up to a multiple of [`LANES`]), within a cache line for the
-    /// 21 default intents. Used when it takes at most [`DENSE_LIMIT`] bytes; larger models
+    /// (the classes, then zeros up to a multiple of [`LANES`]; 24 bytes for the 21 default
+    /// intents). Used when it takes at most [`DENSE_LIMIT`] bytes; larger models
     /// keep only the sparse `f32` entries.
     qw: Vec<i8>,
     qscale: Vec<f32>,
