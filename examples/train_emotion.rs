@@ -32,7 +32,10 @@
 //! (Weibo rows in the valence model, default 0.3), `--emotion-l2 X`, `--emotion-prune X`,
 //! `--holdout-fold I` (with `--holdout`: hold out the fifth whose text hash is I mod 5,
 //! default 0, for cross-validation over all five), `--max-features N` (keep the N features with the largest weights, default 120000: the file
-//! is embedded in the crate), `--folds K DIR` (also write K cross-validation folds of the shop
+//! is embedded in the crate), `--valence-features N --emotion-features M` (instead: the union of
+//! the valence model's N and the emotion model's M features with the largest weights, each
+//! ranked over its own classes only, so one model's weights cannot evict the other's features;
+//! a feature kept by one model only has weight 0 for the other's classes), `--folds K DIR` (also write K cross-validation folds of the shop
 //! messages to DIR: `foldI.tsv` held out, `foldI_model.tsv` trained without it, for
 //! `eval_emotion --model`).
 //! `--add FILE` (repeatable): extra emotion-labelled shop messages, one `emotion<TAB>text` per
@@ -64,7 +67,7 @@ use std::time::Instant;
 use kefu::Emotion;
 use kefu::train::{Algorithm, IntentModel, IntentTrainer};
 
-const USAGE: &str = "usage: train_emotion --corpora DIR [--out FILE] [--holdout DIR] [--cs FILE] [--features SPEC] [--epochs N] [--l2 X] [--lr X] [--prune X] [--min-count N] [--idf] [--algorithm lr|svm|cnb|ensemble] [--ext-weight X] [--cs-weight X] [--weibo-valence X] [--emotion-l2 X] [--emotion-prune X] [--max-features N] [--folds K DIR] [--holdout-fold I] [--nb A B] [--emotion-nb A B] [--review-weights X,Y,Z] [--valence-epochs N] [--valence-lr X] [--calibration-folds N] [--add FILE]... [--add-valence-weight X]";
+const USAGE: &str = "usage: train_emotion --corpora DIR [--out FILE] [--holdout DIR] [--cs FILE] [--features SPEC] [--epochs N] [--l2 X] [--lr X] [--prune X] [--min-count N] [--idf] [--algorithm lr|svm|cnb|ensemble] [--ext-weight X] [--cs-weight X] [--weibo-valence X] [--emotion-l2 X] [--emotion-prune X] [--max-features N] [--valence-features N --emotion-features M] [--folds K DIR] [--holdout-fold I] [--nb A B] [--emotion-nb A B] [--review-weights X,Y,Z] [--valence-epochs N] [--valence-lr X] [--calibration-folds N] [--add FILE]... [--add-valence-weight X]";
 
 const REVIEWS: [&str; 3] = ["online_shopping_10_cats", "waimai_10k", "chnsenticorp_htl_all"];
 const WEIBO: [&str; 4] = [
@@ -87,6 +90,8 @@ struct Args {
     emotion_l2: Option<f32>,
     emotion_prune: Option<f32>,
     max_features: usize,
+    /// Separate caps (`--valence-features`, `--emotion-features`): both must be given.
+    caps: (Option<usize>, Option<usize>),
     folds: Option<(usize, String)>,
     nb: Option<(f32, f32)>,
     emotion_nb: Option<(f32, f32)>,
@@ -110,6 +115,7 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
         emotion_l2: None,
         emotion_prune: None,
         max_features: 120_000,
+        caps: (None, None),
         folds: None,
         // Chosen by 5-fold cross-validation over the review train splits (data/README.md).
         nb: Some((1.0, 0.5)),
@@ -141,6 +147,8 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
             "--emotion-l2" => a.emotion_l2 = Some(num(val()?)?),
             "--emotion-prune" => a.emotion_prune = Some(num(val()?)?),
             "--max-features" => a.max_features = num(val()?)? as usize,
+            "--valence-features" => a.caps.0 = Some(num(val()?)? as usize),
+            "--emotion-features" => a.caps.1 = Some(num(val()?)? as usize),
             "--folds" => {
                 let k = num(val()?)? as usize;
                 a.folds = Some((k, val()?));
@@ -195,6 +203,9 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
             }
             _ => return Err(format!("unknown argument `{flag}`")),
         }
+    }
+    if a.caps.0.is_some() != a.caps.1.is_some() {
+        return Err("--valence-features and --emotion-features go together".into());
     }
     if a.corpora.is_empty() {
         return Err("--corpora is required".into());
@@ -330,14 +341,20 @@ fn parse_model(tsv: &str) -> Result<Parsed, String> {
     Ok(p)
 }
 
-/// Writes both models as one `emotion_model v1` text, keeping the `max_features` features
-/// whose largest absolute weight is largest.
-fn merge(
-    valence: &Parsed,
-    emotion: &Parsed,
-    header: &str,
-    max_features: usize,
-) -> Result<String, String> {
+/// How many features `merge` keeps.
+#[derive(Clone, Copy)]
+enum Cap {
+    /// The `N` features whose largest absolute weight over all classes is largest.
+    Joint(usize),
+    /// The union of the valence model's top `.0` and the emotion model's top `.1` features
+    /// (each ranked by its largest absolute weight over that model's classes only), so that
+    /// the emotion weights cannot change which valence features survive; a feature kept by
+    /// one model only has weight 0 for the other model's classes.
+    Separate(usize, usize),
+}
+
+/// Writes both models as one `emotion_model v1` text, keeping the features `cap` selects.
+fn merge(valence: &Parsed, emotion: &Parsed, header: &str, cap: Cap) -> Result<String, String> {
     if valence.features != emotion.features {
         return Err("the two models use different features".into());
     }
@@ -355,8 +372,37 @@ fn merge(
     }
     let mut rows: Vec<(&str, Vec<f32>)> = rows.into_iter().collect();
     let peak = |r: &[f32]| r.iter().fold(0.0f32, |m, w| m.max(w.abs()));
-    rows.sort_by(|a, b| peak(&b.1).total_cmp(&peak(&a.1)).then(a.0.cmp(b.0)));
-    rows.truncate(max_features);
+    match cap {
+        Cap::Joint(n) => {
+            rows.sort_by(|a, b| peak(&b.1).total_cmp(&peak(&a.1)).then(a.0.cmp(b.0)));
+            rows.truncate(n);
+        }
+        Cap::Separate(nv, ne) => {
+            // Rank each model's features by its own classes, zero the classes of a model that
+            // does not keep the feature, and drop features neither keeps.
+            let mut keep = vec![[false; 2]; rows.len()];
+            for (m, (lo, hi), n) in [(0, (0, off), nv), (1, (off, k), ne)] {
+                let mut idx: Vec<usize> =
+                    (0..rows.len()).filter(|&i| peak(&rows[i].1[lo..hi]) > 0.0).collect();
+                idx.sort_by(|&a, &b| {
+                    peak(&rows[b].1[lo..hi])
+                        .total_cmp(&peak(&rows[a].1[lo..hi]))
+                        .then(rows[a].0.cmp(rows[b].0))
+                });
+                idx.into_iter().take(n).for_each(|i| keep[i][m] = true);
+            }
+            for (row, kept) in rows.iter_mut().zip(&keep) {
+                if !kept[0] {
+                    row.1[..off].iter_mut().for_each(|w| *w = 0.0);
+                }
+                if !kept[1] {
+                    row.1[off..].iter_mut().for_each(|w| *w = 0.0);
+                }
+            }
+            let mut it = keep.iter();
+            rows.retain(|_| it.next().is_some_and(|k| k[0] || k[1]));
+        }
+    }
     rows.sort_by(|a, b| a.0.cmp(b.0));
     let num = |w: f32| {
         let s = format!("{w:.3}");
@@ -398,6 +444,10 @@ fn run() -> Result<bool, String> {
     let dir = a.corpora.trim_end_matches('/');
     let hold = a.holdout.is_some();
     let keep = |t: &str| !hold || !held_out(t, a.holdout_fold);
+    let cap = match a.caps {
+        (Some(nv), Some(ne)) => Cap::Separate(nv, ne),
+        _ => Cap::Joint(a.max_features),
+    };
 
     // Held-out rows per source (only with --holdout), for the figures and eval_emotion.
     let mut held: Vec<(String, Vec<(String, String)>)> = Vec::new();
@@ -496,7 +546,7 @@ fn run() -> Result<bool, String> {
                 .chain(emotion[n_cs..].iter().cloned())
                 .collect();
             let m = fit(&et, &rows)?;
-            let tsv = merge(&vp, &parse_model(&m.to_tsv())?, "", a.max_features)?;
+            let tsv = merge(&vp, &parse_model(&m.to_tsv())?, "", cap)?;
             let path = format!("{fdir}/fold{f}_model.tsv");
             std::fs::write(&path, tsv).map_err(|e| format!("{path}: {e}"))?;
             let mut held = String::from("emotion\ttext\n");
@@ -551,7 +601,13 @@ fn run() -> Result<bool, String> {
     } else {
         header
     };
-    let tsv = merge(&vp, &ep, &header, a.max_features)?;
+    let header = match cap {
+        Cap::Joint(_) => header,
+        Cap::Separate(nv, ne) => format!(
+            "{header}# features kept: the union of the valence model's top {nv} and the emotion model's top {ne}\n"
+        ),
+    };
+    let tsv = merge(&vp, &ep, &header, cap)?;
     let features = tsv.lines().filter(|l| !l.starts_with(['#', '@'])).count();
     if let Some(out) = &a.out {
         std::fs::write(out, &tsv).map_err(|e| format!("{out}: {e}"))?;
