@@ -609,13 +609,16 @@ fn run() -> Result<bool, String> {
     };
     let tsv = merge(&vp, &ep, &header, cap)?;
     let features = tsv.lines().filter(|l| !l.starts_with(['#', '@'])).count();
+    // The hold-out directory first: `--out` may name a file inside it.
+    if let Some(hdir) = &a.holdout {
+        std::fs::create_dir_all(hdir).map_err(|e| format!("{hdir}: {e}"))?;
+    }
     if let Some(out) = &a.out {
         std::fs::write(out, &tsv).map_err(|e| format!("{out}: {e}"))?;
         eprintln!("wrote {out}");
     }
 
     if let Some(hdir) = &a.holdout {
-        std::fs::create_dir_all(hdir).map_err(|e| format!("{hdir}: {e}"))?;
         let mut buf = Vec::new();
         for (name, rows) in &held {
             let path = format!("{hdir}/{name}.tsv");

@@ -130,6 +130,9 @@ pub struct IntentTrainer {
     min_count: u32,
     idf: bool,
     nb: Option<nb::NbScale>,
+    hidden: u32,
+    hidden_mix: f32,
+    hidden_epochs: u32,
     features: FeatureSpec,
     rules: Vec<(String, String)>,
     prep: OnceLock<Arc<Prep>>,
@@ -152,6 +155,9 @@ impl Default for IntentTrainer {
             min_count: 2,
             idf: false,
             nb: None,
+            hidden: 0,
+            hidden_mix: 0.6,
+            hidden_epochs: 10,
             features: FeatureSpec::default(),
             rules: Vec::new(),
             prep: OnceLock::new(),
@@ -272,6 +278,45 @@ impl IntentTrainer {
         Ok(self)
     }
 
+    /// Adds a hidden layer of `units` ReLU units (0, the default: none) over the messages'
+    /// L2-normalised TF-IDF vectors, fitted by Adam next to the linear model; the engine
+    /// mixes the two models' scores as `(1 - mix) * linear + mix * hidden`
+    /// ([`hidden_mix`](Self::hidden_mix)).
+    ///
+    /// The network errs differently from the linear models, so the mixture is more accurate
+    /// than either on large label sets: on JDDC's 123 intents, 128 units raise 5-fold CV
+    /// accuracy on train by more than a point (`data/README.md`). It costs a dense row of
+    /// `units` weights per input feature in the model file and several microseconds per
+    /// message, so the default 21-intent model goes without. At most 1024 units.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kefu::train::IntentTrainer;
+    /// let ex = [("a", "我要发票"), ("b", "怎么还不发货"), ("a", "开个发票"), ("b", "快点发货")];
+    /// let m = IntentTrainer::new().hidden(8).hidden_epochs(20).train(&ex)?;
+    /// assert!(m.to_tsv().contains("@hidden\t8\t0.6"));
+    /// assert_eq!(m.predict("发票").0, "a");
+    /// # Ok::<(), kefu::Error>(())
+    /// ```
+    pub fn hidden(&mut self, units: u32) -> &mut Self {
+        self.hidden = units;
+        self
+    }
+
+    /// The weight `mix` of the hidden layer's scores, from 0 to 1 (default 0.6: the best of
+    /// 0.5 / 0.6 / 0.7 / 0.8 in 5-fold CV on JDDC train with 128 units, `data/README.md`).
+    pub fn hidden_mix(&mut self, mix: f32) -> &mut Self {
+        self.hidden_mix = mix;
+        self
+    }
+
+    /// Passes of the hidden layer's training over the examples (default 10).
+    pub fn hidden_epochs(&mut self, n: u32) -> &mut Self {
+        self.hidden_epochs = n;
+        self
+    }
+
     /// Adds a `rules v1` text whose rules become evidence the model learns to weigh.
     ///
     /// Each rule that matches a message adds its weight to the rule feature `r:INTENT` of its
@@ -335,6 +380,15 @@ impl IntentTrainer {
         }
         if self.calibration_folds > 50 {
             return bad("calibration_folds", self.calibration_folds.to_string(), "0 to 50");
+        }
+        if self.hidden as usize > crate::pipeline::hidden::MAX_UNITS {
+            return bad("hidden", self.hidden.to_string(), "0 to 1024");
+        }
+        if !finite_in(self.hidden_mix, 0.0, 1.0) {
+            return bad("hidden_mix", self.hidden_mix.to_string(), "a number from 0 to 1");
+        }
+        if !(1..=10_000).contains(&self.hidden_epochs) {
+            return bad("hidden_epochs", self.hidden_epochs.to_string(), "1 to 10000");
         }
         nb::check(self.nb)
     }
@@ -429,6 +483,8 @@ impl IntentTrainer {
             self.idf,
         );
         let k = labels.len();
+        // The hidden layer reads plain counts: it is fitted before any NB re-weighting.
+        let hidden = (self.hidden > 0).then(|| self.fit_hidden(&data, k));
         nb::apply(&mut data, k, self.nb);
         let all: Vec<usize> = (0..data.docs.len()).collect();
 
@@ -471,6 +527,7 @@ impl IntentTrainer {
             &bias,
             temperature,
             examples.len(),
+            hidden.as_ref(),
         );
         let linear = LinearModel::parse(("IntentTrainer::train", &tsv))?;
         Ok(IntentModel { tsv, linear, prep, rules })
@@ -717,6 +774,7 @@ impl IntentTrainer {
         b: &[f32],
         t: f32,
         n: usize,
+        hidden: Option<&mlp::Mlp>,
     ) -> String {
         use std::fmt::Write;
         let k = labels.len();
@@ -742,6 +800,13 @@ impl IntentTrainer {
             self.min_count,
             self.idf
         );
+        if hidden.is_some() {
+            let _ = writeln!(
+                out,
+                "# hidden layer: units={} mix={} epochs={}",
+                self.hidden, self.hidden_mix, self.hidden_epochs
+            );
+        }
         let _ = writeln!(
             out,
             "# score(intent) = (bias + sum over the message's features of value * weight) / temperature"
@@ -791,6 +856,9 @@ impl IntentTrainer {
             }
             out.push('\n');
         }
+        if let Some(h) = hidden {
+            h.write(labels, &mut out);
+        }
         out
     }
 }
@@ -824,6 +892,10 @@ impl Rng {
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    /// A uniform number in [0, 1).
+    fn unit(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 24) as f32
     }
     fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
@@ -1257,6 +1329,53 @@ mod tests {
     }
 
     #[test]
+    fn hidden_layer_trains_deterministically_and_loads() {
+        let ex = [
+            ("refund_request", "我要退款"),
+            ("refund_request", "退款怎么还没到账"),
+            ("refund_request", "仅退款"),
+            ("greeting", "在吗"),
+            ("greeting", "你好"),
+            ("greeting", "有人吗"),
+            ("invoice", "开发票"),
+            ("invoice", "发票抬头写公司"),
+            ("invoice", "要专票"),
+        ];
+        let fit = |mix: f32| {
+            IntentTrainer::new()
+                .algorithm(Algorithm::LogisticRegression)
+                .hidden(16)
+                .hidden_epochs(500)
+                .hidden_mix(mix)
+                .train(&ex)
+                .unwrap()
+        };
+        let m = fit(0.5);
+        let tsv = m.to_tsv();
+        assert_eq!(fit(0.5).to_tsv(), tsv, "same seed, same model");
+        assert!(tsv.contains("\n@hidden\t16\t0.5\n"), "{tsv}");
+        assert!(tsv.contains("\n@input\tc1:退\t"), "features in two or more rows are inputs");
+        assert!(!tsv.contains("\n@input\tc1:专\t"), "features in one row are not");
+        // The layer alone (mix 1) has learned the training rows.
+        let alone = fit(1.0);
+        for &(want, text) in &ex {
+            assert_eq!(m.predict(text).0, want, "{text}");
+            assert_eq!(alone.predict(text).0, want, "{text}");
+        }
+        // The engine loads the layer and uses it (default rules included, so its
+        // probabilities are not the trainer's): setting the mix to 0 changes the scores.
+        let e = Engine::builder().intent_model("m.tsv", &tsv).build().unwrap();
+        let off = tsv.replace("\n@hidden\t16\t0.5\n", "\n@hidden\t16\t0\n");
+        let e0 = Engine::builder().intent_model("m.tsv", &off).build().unwrap();
+        let (mut c, mut c0) = (IntentClassifier::new(&e), IntentClassifier::new(&e0));
+        for text in ["退款", "发票"] {
+            let got = c.classify(text).clone();
+            assert_eq!(got.id, m.predict(text).0, "{text}");
+            assert_ne!(got.confidence, c0.classify(text).confidence, "{text}");
+        }
+    }
+
+    #[test]
     fn settings_out_of_range_are_refused() {
         let ex = [("a", "我要退款"), ("b", "在吗")];
         type Set = fn(&mut IntentTrainer) -> &mut IntentTrainer;
@@ -1270,6 +1389,10 @@ mod tests {
             (|t| t.alpha(-1.0), "IntentTrainer::alpha"),
             (|t| t.prune(f32::NAN), "IntentTrainer::prune"),
             (|t| t.calibration_folds(1000), "IntentTrainer::calibration_folds"),
+            (|t| t.hidden(1025), "IntentTrainer::hidden"),
+            (|t| t.hidden(4).hidden_mix(1.5), "IntentTrainer::hidden_mix"),
+            (|t| t.hidden(4).hidden_mix(f32::NAN), "IntentTrainer::hidden_mix"),
+            (|t| t.hidden(4).hidden_epochs(0), "IntentTrainer::hidden_epochs"),
         ];
         for (set, name) in cases {
             let mut t = IntentTrainer::new();
@@ -1281,6 +1404,7 @@ mod tests {
     }
 }
 
+mod mlp;
 mod nb;
 mod risk;
 pub use risk::{

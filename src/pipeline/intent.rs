@@ -26,6 +26,7 @@ use crate::decision::{Evidence, EvidenceKind, IntentScore};
 use crate::error::Error;
 use crate::id::{IntentId, Label};
 use crate::pipeline::catalog::Catalog;
+use crate::pipeline::hidden::{HiddenLayer, HiddenScratch};
 use crate::pipeline::normalize::Normalizer;
 
 /// Thresholds of the intent stage (from `policy.tsv`).
@@ -51,6 +52,8 @@ pub(crate) struct IntentScratch {
     /// The message's feature hashes under the model's [`FeatureSpec`], in
     /// [`FeatureSpec::for_each`] order (see [`IntentStage::features`]).
     pub hashes: Vec<u64>,
+    /// Buffers of the model's hidden layer, if it has one.
+    pub hidden: HiddenScratch,
 }
 
 /// The feature hashes of one message and the spec they were computed with: the intent stage
@@ -378,7 +381,7 @@ pub(crate) fn feature_hash(prefix: &str, pieces: &[&str], fold_digits: bool) -> 
     h.finish()
 }
 
-fn hash_str(s: &str) -> u64 {
+pub(crate) fn hash_str(s: &str) -> u64 {
     let mut h = Fnv::new();
     h.str(s, false);
     h.finish()
@@ -404,6 +407,39 @@ impl Hasher for IdentityHasher {
 
 // ---------------------------------------------------------------------------------------------
 // Model
+
+/// Feature hash -> row, as an open-addressing table (linear probing, at most 3/4 full) of
+/// `(high 32 bits of the hash) << 32 | (row + 1)`, 0 for an empty slot.
+pub(crate) fn build_table(entries: impl ExactSizeIterator<Item = (u64, u32)>) -> Vec<u64> {
+    let cap = (entries.len() * 4 / 3 + 1).next_power_of_two().max(16);
+    let mut table = vec![0; cap];
+    for (h, row) in entries {
+        let mut i = h as usize & (cap - 1);
+        while table[i] != 0 {
+            i = (i + 1) & (cap - 1);
+        }
+        table[i] = (h >> 32) << 32 | (row as u64 + 1);
+    }
+    table
+}
+
+/// The row of the feature whose hash is `h` in a [`build_table`] table.
+#[inline]
+pub(crate) fn probe(table: &[u64], h: u64) -> Option<u32> {
+    let mask = table.len().checked_sub(1)?;
+    let tag = h >> 32;
+    let mut i = h as usize & mask;
+    loop {
+        let e = *table.get(i)?;
+        if e == 0 {
+            return None;
+        }
+        if e >> 32 == tag {
+            return Some((e as u32).wrapping_sub(1));
+        }
+        i = (i + 1) & mask;
+    }
+}
 
 /// A parsed `intent_model v1`: sparse per-feature weights over the model's own classes,
 /// already divided by the temperature.
@@ -440,6 +476,8 @@ pub(crate) struct LinearModel {
     /// Row length of `qw`: the number of classes rounded up to a multiple of [`LANES`], so
     /// the accumulation runs in whole vector-width chunks with no scalar tail.
     stride: usize,
+    /// The optional hidden layer (`@hidden` and the lines after it), mixed into the scores.
+    hidden: Option<HiddenLayer>,
 }
 
 /// Chunk width of the dense accumulation (two SSE registers of `f32`).
@@ -476,6 +514,7 @@ impl LinearModel {
             qw: Vec::new(),
             qscale: Vec::new(),
             stride: 0,
+            hidden: None,
         };
         let mut by_name: HashMap<&str, u16> = HashMap::new();
         let mut spec_seen = false;
@@ -540,9 +579,24 @@ impl LinearModel {
                         *b = r.num("bias", v)?;
                     }
                 }
+                "@hidden" => {
+                    if m.labels.is_empty() {
+                        return Err(r.error("`@hidden` before `@intents`; list the intents first"));
+                    }
+                    if m.hidden.is_some() {
+                        return Err(r.error("a second `@hidden` line; keep one"));
+                    }
+                    m.hidden = Some(HiddenLayer::declare(&r, m.labels.len())?);
+                }
+                "@hidden_bias" | "@output" | "@output_bias" | "@input" => {
+                    let h = m.hidden.as_mut().ok_or_else(|| {
+                        r.error(format!("`{key}` before `@hidden`; declare the layer first"))
+                    })?;
+                    h.line(&r, key, |name| by_name.get(name).copied())?;
+                }
                 k if k.starts_with('@') => {
                     return Err(r.error(format!(
-                        "unknown directive `{k}`; expected @intents, @features, @rules, @temperature or @bias"
+                        "unknown directive `{k}`; expected @intents, @features, @rules, @temperature, @bias or a hidden-layer line (@hidden, @hidden_bias, @output, @output_bias, @input)"
                     )));
                 }
                 feature => {
@@ -586,8 +640,12 @@ impl LinearModel {
         if !spec_seen {
             return Err(Error::parse(src.0, 1, "no `@features` line; re-export the model"));
         }
-        // Divide once here so scores come out in calibrated log-odds.
-        let inv = 1.0 / m.temperature;
+        if let Some(h) = &mut m.hidden {
+            h.finish(src.0, &m.labels)?;
+        }
+        // Divide once here so scores come out in calibrated log-odds (times `1 - MIX` when a
+        // hidden layer is mixed in).
+        let inv = m.hidden.as_ref().map_or(1.0, HiddenLayer::linear_factor) / m.temperature;
         m.bias.iter_mut().for_each(|b| *b *= inv);
         m.entries.iter_mut().for_each(|e| e.1 *= inv);
         m.rule_rows = m
@@ -610,15 +668,7 @@ impl LinearModel {
                 }
             }
         }
-        let cap = (m.rows.len() * 4 / 3 + 1).next_power_of_two().max(16);
-        m.table = vec![0; cap];
-        for (&h, &row) in &m.index {
-            let mut i = h as usize & (cap - 1);
-            while m.table[i] != 0 {
-                i = (i + 1) & (cap - 1);
-            }
-            m.table[i] = (h >> 32) << 32 | (row as u64 + 1);
-        }
+        m.table = build_table(m.index.iter().map(|(&h, &row)| (h, row)));
         m.index = HashMap::default();
         Ok(m)
     }
@@ -651,7 +701,7 @@ impl LinearModel {
     ) -> f32 {
         let mut hashes = Vec::new();
         self.spec.hashes(text, tokens, &mut hashes);
-        self.score_hashes(&hashes, rule_sums, logits, rows)
+        self.score_hashes(&hashes, rule_sums, logits, rows, &mut HiddenScratch::default())
     }
 
     /// [`LinearModel::score`] of a message whose feature hashes under [`LinearModel::spec`]
@@ -662,6 +712,7 @@ impl LinearModel {
         rule_sums: &[f32],
         logits: &mut Vec<f32>,
         rows: &mut Vec<u32>,
+        hidden: &mut HiddenScratch,
     ) -> f32 {
         logits.clear();
         logits.extend_from_slice(&self.bias);
@@ -694,6 +745,9 @@ impl LinearModel {
                 self.add_row(*row, rule_value(sum), logits);
             }
         }
+        if let Some(h) = &self.hidden {
+            h.add(hashes, hidden, logits);
+        }
         logits.truncate(self.labels.len());
         scale
     }
@@ -701,19 +755,7 @@ impl LinearModel {
     /// The row of the feature whose hash is `h`.
     #[inline]
     fn lookup(&self, h: u64) -> Option<u32> {
-        let mask = self.table.len().checked_sub(1)?;
-        let tag = h >> 32;
-        let mut i = h as usize & mask;
-        loop {
-            let e = *self.table.get(i)?;
-            if e == 0 {
-                return None;
-            }
-            if e >> 32 == tag {
-                return Some((e as u32).wrapping_sub(1));
-            }
-            i = (i + 1) & mask;
-        }
+        probe(&self.table, h)
     }
 
     /// `logits += value * weights of row`; `logits` holds at least `stride` entries.
@@ -1029,6 +1071,7 @@ impl IntentStage {
                 &scratch.rule_sums,
                 &mut scratch.logits,
                 &mut scratch.rows,
+                &mut scratch.hidden,
             );
             let mean = scratch.logits.iter().sum::<f32>() / m.len().max(1) as f32;
             for (i, s) in scratch.scores.iter_mut().enumerate() {
@@ -1292,6 +1335,64 @@ mod tests {
         let e = stage(&format!("{MODEL}c1:x\tfoo:1\n"), "#format rules v1\n").unwrap_err();
         assert!(e.to_string().starts_with("m.tsv:7:"), "{e}");
         assert!(stage("#format intent_model v2\n", "#format rules v1\n").is_err());
+    }
+
+    /// [`MODEL`] plus a two-unit hidden layer: unit 0 fires on `c1:好` and votes `other`,
+    /// unit 1 fires on `c1:退` and votes `refund_request`, mixed in at `mix`.
+    fn hidden_model(mix: &str) -> String {
+        format!(
+            "{MODEL}@hidden\t2\t{mix}\n@hidden_bias\t0\t0\n@output\trefund_request\t-3\t3\n@output\tother\t3\t-3\n@output_bias\t0\t0\n@input\tc1:好\t1\t2\t0\n@input\tc1:退\t2\t0\t2\n"
+        )
+    }
+
+    #[test]
+    fn hidden_layer_mixes_into_the_scores() {
+        let mut sc = IntentScratch::default();
+        let mut out = IntentScore::default();
+        let (cat, st) = stage(&hidden_model("0.5"), "#format rules v1\n").unwrap();
+        let (lcat, lst) = stage(MODEL, "#format rules v1\n").unwrap();
+        let mut lin = IntentScore::default();
+        lst.classify(&lcat, "退", &[], &mut sc, &mut lin);
+        // Linear logits (4, 0.5) halved, plus half of the layer's (6, -6): more confident.
+        st.classify(&cat, "退", &[], &mut sc, &mut out);
+        assert_eq!(out.id, "refund_request", "{out:?}");
+        assert!(out.confidence > lin.confidence, "{out:?} vs {lin:?}");
+        // Mix 1: the layer alone decides. 好 has no linear weight, the layer says other.
+        let (cat, st) = stage(&hidden_model("1"), "#format rules v1\n").unwrap();
+        st.classify(&cat, "好", &[], &mut sc, &mut out);
+        assert_eq!(out.id, "other", "{out:?}");
+        assert!(out.confidence > 0.99, "{out:?}");
+        // 好好退: TF-IDF 2 x 1 on unit 0, 1 x 2 on unit 1, so the layer's scores tie and the
+        // result is ambiguous (`other` by the margin rule, refund_request an alternative).
+        st.classify(&cat, "好好退", &[], &mut sc, &mut out);
+        assert_eq!(out.id, "other", "{out:?}");
+        assert!(out.alternatives.iter().any(|a| a.0 == "refund_request"), "{out:?}");
+        // Mix 0: exactly the linear model.
+        let (cat, st) = stage(&hidden_model("0"), "#format rules v1\n").unwrap();
+        st.classify(&cat, "退", &[], &mut sc, &mut out);
+        assert!((out.confidence - lin.confidence).abs() < 1e-6, "{out:?} vs {lin:?}");
+    }
+
+    #[test]
+    fn bad_hidden_layers_are_named() {
+        let bad = |model: String, want: &str| {
+            let e = stage(&model, "#format rules v1\n").unwrap_err().to_string();
+            assert!(e.contains(want), "{want}: {e}");
+        };
+        let m = hidden_model("0.5");
+        bad(format!("{MODEL}@input\tc1:好\t1\t2\t0\n"), "before `@hidden`");
+        bad(hidden_model("1.5"), "from 0 to 1");
+        bad(m.replace("@hidden\t2", "@hidden\t0"), "1 to 1024");
+        bad(m.replace("@hidden\t2", "@hidden\t9999"), "1 to 1024");
+        bad(m.replace("\t2\t0\t2\n", "\t2\t0\n"), "expected 2");
+        bad(m.replace("@output\tother\t3\t-3\n", ""), "no `@output` line for `other`");
+        bad(m.replace("@output_bias\t0\t0\n", ""), "no `@output_bias`");
+        bad(m.replace("@output\tother", "@output\tnope"), "`nope`");
+        bad(m.replace("@output\tother", "@output\trefund_request"), "second `@output`");
+        bad(m.replace("c1:退\t2\t0", "c1:好\t2\t0"), "same feature");
+        bad(m.replace("c1:退\t2\t0\t2", "c1:退\t2\t0\tNaN"), "finite");
+        bad(m.replace("c1:退\t2\t", "c1:退\t-2\t"), "idf");
+        bad(format!("{m}@hidden\t2\t0.5\n"), "second `@hidden`");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use std::ops::Range;
 pub(crate) mod catalog;
 pub(crate) mod emotion;
 pub(crate) mod features;
+pub(crate) mod hidden;
 pub(crate) mod intent;
 pub(crate) mod mask;
 pub(crate) mod normalize;
