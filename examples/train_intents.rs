@@ -26,7 +26,7 @@
 //!   with the n-grams (`kefu::train::IntentTrainer::rules`); the default model uses
 //!   `data/rules.tsv`;
 //! - `--algorithm lr|cnb|ensemble|svm`, `--epochs N`, `--l2 X`, `--lr X`, `--alpha X`, `--c X` (SVM cost), `--members lr,svm,cnb` (ensemble members), `--seed N`,
-//!   `--prune X`, `--min-count N`, `--idf`, `--no-average`, `--calibration-folds K`, `--features "w wb c1 c2 c3 bounds sqrt"`, `--nb ALPHA,BETA` (NB-weighted features), `--hidden N` (a hidden layer of N ReLU units mixed with the linear model), `--hidden-mix X`, `--hidden-epochs N`: see `kefu::train::IntentTrainer`;
+//!   `--prune X`, `--min-count N`, `--idf`, `--no-average`, `--calibration-folds K`, `--features "w wb c1 c2 c3 bounds sqrt"`, `--nb ALPHA,BETA` (NB-weighted features), `--hidden N` (a hidden layer of N ReLU units mixed with the linear model), `--hidden-mix X`, `--hidden-epochs N`, `--hidden-nets N`: see `kefu::train::IntentTrainer`;
 //! - `--min-confidence X`: with `--engine`, override the policy's `intent_min_confidence`;
 //! - `--errors FILE`: with cross-validation (no `--eval`), write the out-of-fold errors of
 //!   `--train` to FILE (`gold<TAB>predicted<TAB>confidence<TAB>text`), for error analysis;
@@ -54,7 +54,7 @@ mod labeled;
 use kefu::{Engine, Event};
 use labeled::{ece, read_map, read_rows};
 
-const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--rules RULES.tsv] [--add FILE] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble|svm] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--nb ALPHA,BETA] [--hidden N] [--hidden-mix X] [--hidden-epochs N] [--engine | --no-rules] [--train-weight W] [--errors FILE] [--probs FILE] [--sweep]";
+const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--rules RULES.tsv] [--add FILE] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble|svm] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--nb ALPHA,BETA] [--hidden N] [--hidden-mix X] [--hidden-epochs N] [--hidden-nets N] [--engine | --no-rules] [--train-weight W] [--errors FILE] [--probs FILE] [--sweep]";
 
 #[derive(Default)]
 struct Args {
@@ -182,6 +182,9 @@ fn parse_args(t: &mut IntentTrainer) -> Result<Args, String> {
             }
             "--hidden-mix" => {
                 t.hidden_mix(num(val()?)?);
+            }
+            "--hidden-nets" => {
+                t.hidden_nets(num(val()?)? as u32);
             }
             "--hidden-epochs" => {
                 t.hidden_epochs(num(val()?)? as u32);
@@ -319,7 +322,15 @@ fn run() -> Result<bool, String> {
     let (gold, pred): (Vec<String>, Vec<(String, f32)>) = match &a.eval {
         Some(p) => {
             let rows = read_rows(p, map.as_ref(), &mut bad)?;
+            let started = Instant::now();
             let pred = predict(&model, &rows, &a)?;
+            let s = started.elapsed().as_secs_f64();
+            eprintln!(
+                "scored {} rows in {:.1} ms ({:.1} µs a row, normalisation and segmentation included)",
+                rows.len(),
+                s * 1e3,
+                s * 1e6 / rows.len().max(1) as f64
+            );
             (rows.into_iter().map(|r| r.0).collect(), pred)
         }
         None => {

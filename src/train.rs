@@ -5,6 +5,8 @@
 //! trigrams and start/end markers are options) and writes it in the `intent_model v1` format that
 //! [`EngineBuilder::intent_model`](crate::EngineBuilder::intent_model) loads. Any label set
 //! works: the 21 intents of the default catalogue, a merchant's own, or a public corpus's.
+//! For large label sets, an opt-in hidden layer of ReLU units ([`IntentTrainer::hidden`]) is
+//! fitted next to the linear model and mixed into its scores.
 //!
 //! The default model in `data/intent_model.tsv` is rebuilt with
 //!
@@ -133,6 +135,7 @@ pub struct IntentTrainer {
     hidden: u32,
     hidden_mix: f32,
     hidden_epochs: u32,
+    hidden_nets: u32,
     features: FeatureSpec,
     rules: Vec<(String, String)>,
     prep: OnceLock<Arc<Prep>>,
@@ -158,6 +161,7 @@ impl Default for IntentTrainer {
             hidden: 0,
             hidden_mix: 0.6,
             hidden_epochs: 10,
+            hidden_nets: 1,
             features: FeatureSpec::default(),
             rules: Vec::new(),
             prep: OnceLock::new(),
@@ -311,6 +315,14 @@ impl IntentTrainer {
         self
     }
 
+    /// Trains `n` networks of [`hidden`](Self::hidden) units each, from different random
+    /// starts, and writes them as one layer of `n × units` units whose score is their mean
+    /// (default 1). Averaging lowers the variance of a single network's random start.
+    pub fn hidden_nets(&mut self, n: u32) -> &mut Self {
+        self.hidden_nets = n;
+        self
+    }
+
     /// Passes of the hidden layer's training over the examples (default 10).
     pub fn hidden_epochs(&mut self, n: u32) -> &mut Self {
         self.hidden_epochs = n;
@@ -383,6 +395,15 @@ impl IntentTrainer {
         }
         if self.hidden as usize > crate::pipeline::hidden::MAX_UNITS {
             return bad("hidden", self.hidden.to_string(), "0 to 1024");
+        }
+        if self.hidden_nets == 0
+            || self.hidden as usize * self.hidden_nets as usize > crate::pipeline::hidden::MAX_UNITS
+        {
+            return bad(
+                "hidden_nets",
+                self.hidden_nets.to_string(),
+                "at least 1, with hidden units x nets at most 1024",
+            );
         }
         if !finite_in(self.hidden_mix, 0.0, 1.0) {
             return bad("hidden_mix", self.hidden_mix.to_string(), "a number from 0 to 1");
@@ -803,8 +824,8 @@ impl IntentTrainer {
         if hidden.is_some() {
             let _ = writeln!(
                 out,
-                "# hidden layer: units={} mix={} epochs={}",
-                self.hidden, self.hidden_mix, self.hidden_epochs
+                "# hidden layer: units={} nets={} mix={} epochs={}",
+                self.hidden, self.hidden_nets, self.hidden_mix, self.hidden_epochs
             );
         }
         let _ = writeln!(
@@ -1356,6 +1377,16 @@ mod tests {
         assert!(tsv.contains("\n@hidden\t16\t0.5\n"), "{tsv}");
         assert!(tsv.contains("\n@input\tc1:退\t"), "features in two or more rows are inputs");
         assert!(!tsv.contains("\n@input\tc1:专\t"), "features in one row are not");
+        // A bag of two networks is one layer of twice the units.
+        let bag = IntentTrainer::new()
+            .algorithm(Algorithm::LogisticRegression)
+            .hidden(16)
+            .hidden_nets(2)
+            .hidden_epochs(500)
+            .train(&ex)
+            .unwrap();
+        assert!(bag.to_tsv().contains("\n@hidden\t32\t0.6\n"));
+        assert_eq!(bag.predict("我要退款").0, "refund_request");
         // The layer alone (mix 1) has learned the training rows.
         let alone = fit(1.0);
         for &(want, text) in &ex {
@@ -1393,6 +1424,8 @@ mod tests {
             (|t| t.hidden(4).hidden_mix(1.5), "IntentTrainer::hidden_mix"),
             (|t| t.hidden(4).hidden_mix(f32::NAN), "IntentTrainer::hidden_mix"),
             (|t| t.hidden(4).hidden_epochs(0), "IntentTrainer::hidden_epochs"),
+            (|t| t.hidden(4).hidden_nets(0), "IntentTrainer::hidden_nets"),
+            (|t| t.hidden(512).hidden_nets(3), "IntentTrainer::hidden_nets"),
         ];
         for (set, name) in cases {
             let mut t = IntentTrainer::new();

@@ -129,7 +129,50 @@ impl IntentTrainer {
             .collect();
 
         let n_in = chosen.len();
-        let mut rng = Rng::new(self.seed ^ 0x6d6c_705f_6869_6464);
+        // A bag of networks is one wider layer: the units side by side, the output weights
+        // averaged (so the bag's score is the mean of its networks' scores).
+        let nets = self.hidden_nets as usize;
+        let wide = h * nets;
+        let mut out = Mlp {
+            units: wide,
+            classes: k,
+            mix: self.hidden_mix,
+            names: chosen.iter().map(|&f| by_id[f as usize].to_owned()).collect(),
+            idf,
+            w1: vec![0.0; n_in * wide],
+            b1: vec![0.0; wide],
+            w2: vec![0.0; wide * k],
+            b2: vec![0.0; k],
+        };
+        for net in 0..nets {
+            let (w1, b1, w2, b2) = self.fit_net(&docs, n_in, k, net as u64);
+            let inv = 1.0 / nets as f32;
+            for r in 0..n_in {
+                out.w1[r * wide + net * h..r * wide + (net + 1) * h]
+                    .copy_from_slice(&w1[r * h..(r + 1) * h]);
+            }
+            out.b1[net * h..(net + 1) * h].copy_from_slice(&b1);
+            out.w2[net * h * k..(net + 1) * h * k]
+                .iter_mut()
+                .zip(&w2)
+                .for_each(|(o, w)| *o = w * inv);
+            out.b2.iter_mut().zip(&b2).for_each(|(o, b)| *o += b * inv);
+        }
+        out
+    }
+
+    /// Fits one network of `self.hidden` units; returns `(w1, b1, w2, b2)`.
+    fn fit_net(
+        &self,
+        docs: &[Example],
+        n_in: usize,
+        k: usize,
+        net: u64,
+    ) -> (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>) {
+        let h = self.hidden as usize;
+        // The first network's stream does not depend on the bag size.
+        let mut rng =
+            Rng::new(self.seed ^ 0x6d6c_705f_6869_6464 ^ net.wrapping_mul(0x9e37_79b9_7f4a_7c15));
         // Glorot-uniform bounds for ReLU units, as scikit-learn initialises them.
         let b_in = (6.0 / (n_in + h) as f32).sqrt();
         let b_out = (6.0 / (h + k) as f32).sqrt();
@@ -187,17 +230,7 @@ impl IntentTrainer {
                 }
             }
         }
-        Mlp {
-            units: h,
-            classes: k,
-            mix: self.hidden_mix,
-            names: chosen.iter().map(|&f| by_id[f as usize].to_owned()).collect(),
-            idf,
-            w1: w1.w,
-            b1: b1.w,
-            w2: w2.w,
-            b2: b2.w,
-        }
+        (w1.w, b1.w, w2.w, b2.w)
     }
 }
 
