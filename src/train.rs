@@ -1236,19 +1236,22 @@ mod tests {
     use super::*;
     use crate::{Engine, Event};
 
+    /// Three intents, three examples each.
+    const THREE_INTENTS: [(&str, &str); 9] = [
+        ("refund_request", "我要退款"),
+        ("refund_request", "退款怎么还没到账"),
+        ("refund_request", "仅退款"),
+        ("greeting", "在吗"),
+        ("greeting", "你好"),
+        ("greeting", "有人吗"),
+        ("invoice", "开发票"),
+        ("invoice", "发票抬头写公司"),
+        ("invoice", "要专票"),
+    ];
+
     #[test]
     fn trains_predicts_and_round_trips() {
-        let ex = [
-            ("refund_request", "我要退款"),
-            ("refund_request", "退款怎么还没到账"),
-            ("refund_request", "仅退款"),
-            ("greeting", "在吗"),
-            ("greeting", "你好"),
-            ("greeting", "有人吗"),
-            ("invoice", "开发票"),
-            ("invoice", "发票抬头写公司"),
-            ("invoice", "要专票"),
-        ];
+        let ex = THREE_INTENTS;
         for alg in [
             Algorithm::LogisticRegression,
             Algorithm::ComplementNaiveBayes,
@@ -1351,17 +1354,7 @@ mod tests {
 
     #[test]
     fn hidden_layer_trains_deterministically_and_loads() {
-        let ex = [
-            ("refund_request", "我要退款"),
-            ("refund_request", "退款怎么还没到账"),
-            ("refund_request", "仅退款"),
-            ("greeting", "在吗"),
-            ("greeting", "你好"),
-            ("greeting", "有人吗"),
-            ("invoice", "开发票"),
-            ("invoice", "发票抬头写公司"),
-            ("invoice", "要专票"),
-        ];
+        let ex = THREE_INTENTS;
         let fit = |mix: f32| {
             IntentTrainer::new()
                 .algorithm(Algorithm::LogisticRegression)
