@@ -886,7 +886,12 @@ impl IntentTrainer {
 
 /// A weight with three decimals, without trailing zeros.
 fn fmt_w(x: f32) -> String {
-    let s = format!("{x:.3}");
+    fmt_decimals(x, 3)
+}
+
+/// `x` with `decimals` decimals, without trailing zeros (and `0`, never `-0`).
+fn fmt_decimals(x: f32, decimals: usize) -> String {
+    let s = format!("{x:.decimals$}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" || s.is_empty() { "0".into() } else { s.into() }
 }

@@ -35,8 +35,8 @@ pub(crate) const MAX_UNITS: usize = 1024;
 /// A parsed hidden layer, with `MIX` folded into its output weights.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HiddenLayer {
-    pub units: usize,
-    pub mix: f32,
+    units: usize,
+    mix: f32,
     /// Declared by the `@hidden` line (the other lines are checked against it).
     line: usize,
     bias: Vec<f32>,

@@ -265,7 +265,5 @@ impl Mlp {
 
 /// A hidden-layer number with four decimals, without trailing zeros.
 fn fmt_h(x: f32) -> String {
-    let s = format!("{x:.4}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" || s.is_empty() { "0".into() } else { s.into() }
+    super::fmt_decimals(x, 4)
 }
