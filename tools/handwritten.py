@@ -2,7 +2,7 @@
 """Build a data/train file of hand-written buyer messages from its round's raw/*.txt.
 
 Usage, from the repository root:  python3 tools/handwritten.py ROUND
-ROUND is one of the rounds in ROUNDS below (intent3 … intent7, emotion1 … emotion3).
+ROUND is one of the rounds in ROUNDS below (intent3 … intent8, emotion1 … emotion3).
 
 raw/*.txt: a line `## LABEL` starts a block of one label (an intent id of TAXONOMY.md, or one
 of the 6 emotions), every other non-empty line is one buyer message. A row is dropped (and
@@ -51,6 +51,11 @@ ROUNDS = {
     "intent7": dict(kind="intent", raw="intent_extra7", out="kefu_extra7",
                     compare=BASE + ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
                                     "kefu_emotion", "kefu_emotion2", "kefu_emotion3"],
+                    shared_train=True, dev=["cs_messages", "jddc_intent"], fe0f=False),
+    "intent8": dict(kind="intent", raw="intent_extra8", out="kefu_extra8",
+                    compare=BASE + ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
+                                    "kefu_extra7", "kefu_emotion", "kefu_emotion2",
+                                    "kefu_emotion3"],
                     shared_train=True, dev=["cs_messages", "jddc_intent"], fe0f=False),
     "emotion1": dict(kind="emotion", raw="emotion_extra", out="kefu_emotion",
                      compare=BASE + ["kefu_extra3"], shared_train=False, dev=["cs_messages"],
