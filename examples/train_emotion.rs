@@ -3,14 +3,18 @@
 //! ```text
 //! # the default model (data/README.md gives the provenance of every input)
 //! cargo run --release --example train_emotion -- --corpora ../shared/corpora \
-//!     --out data/emotion_model.tsv
+//!     --add data/train/kefu_emotion.tsv --add data/train/kefu_emotion2.tsv \
+//!     --add data/train/kefu_emotion3.tsv --add-valence-weight 0 --out data/emotion_model.tsv
 //! # tuning: hold out 1 row in 5 of every *train* split (by a hash of its text), train on the
 //! # rest, score the model alone, and write the held-out rows for `eval_emotion --model`
 //! cargo run --release --example train_emotion -- --corpora ../shared/corpora --holdout /tmp/ho \
 //!     --out /tmp/ho/model.tsv
-//! # extra hand-labelled shop messages (data/train/kefu_emotion.tsv), also in every CV fold
+//! # 5-fold CV folds of the shop messages; the hand-labelled rows of --add train every fold
+//! # (tools/emotion_cv/README.md scores them)
 //! cargo run --release --example train_emotion -- --corpora ../shared/corpora \
-//!     --add data/train/kefu_emotion.tsv --folds 5 /tmp/ecv/folds --out /tmp/ecv/model.tsv
+//!     --add data/train/kefu_emotion.tsv --add data/train/kefu_emotion2.tsv \
+//!     --add data/train/kefu_emotion3.tsv --add-valence-weight 0 \
+//!     --folds 5 /tmp/ecv/folds --out /tmp/ecv/model.tsv
 //! ```
 //!
 //! Two linear models over the engine's own features (jieba words and character n-grams of the
