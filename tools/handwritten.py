@@ -32,41 +32,39 @@ EMOTIONS = "anger anxiety impatience disappointment satisfaction neutral".split(
 
 BASE = ["cs_messages_train", "jddc_train", "kefu_extra", "kefu_extra2"]
 # raw: folder under tools/; out: file under data/train; compare: data/train files (without
-# .tsv) the round was deduplicated against; shared_train: also shared/corpora's cs train;
-# dev: shared/corpora dev splits compared by count; fe0f: drop U+FE0F from keys (the
-# emotion rounds' key; the intent rounds kept it).
+# .tsv) the round was deduplicated against, i.e. those that existed when it was written;
+# shared_train: also shared/corpora's cs train; dev: shared/corpora dev splits compared by
+# count; fe0f: drop U+FE0F from keys (the emotion rounds' key; the intent rounds kept it).
+# Everything but raw, out and compare follows from the kind.
+
+
+def intent_round(n, compare):
+    return dict(kind="intent", raw=f"intent_extra{n}", out=f"kefu_extra{n}",
+                compare=BASE + compare, shared_train=True, dev=["cs_messages", "jddc_intent"],
+                fe0f=False)
+
+
+def emotion_round(raw, out, compare):
+    return dict(kind="emotion", raw=raw, out=out, compare=BASE + compare, shared_train=False,
+                dev=["cs_messages"], fe0f=True)
+
+
 ROUNDS = {
-    "intent3": dict(kind="intent", raw="intent_extra3", out="kefu_extra3",
-                    compare=BASE, shared_train=True, dev=["cs_messages", "jddc_intent"], fe0f=False),
-    "intent4": dict(kind="intent", raw="intent_extra4", out="kefu_extra4",
-                    compare=BASE + ["kefu_extra3"], shared_train=True,
-                    dev=["cs_messages", "jddc_intent"], fe0f=False),
-    "intent5": dict(kind="intent", raw="intent_extra5", out="kefu_extra5",
-                    compare=BASE + ["kefu_extra3", "kefu_extra4", "kefu_emotion"],
-                    shared_train=True, dev=["cs_messages", "jddc_intent"], fe0f=False),
-    "intent6": dict(kind="intent", raw="intent_extra6", out="kefu_extra6",
-                    compare=BASE + ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_emotion",
-                                    "kefu_emotion2"],
-                    shared_train=True, dev=["cs_messages", "jddc_intent"], fe0f=False),
-    "intent7": dict(kind="intent", raw="intent_extra7", out="kefu_extra7",
-                    compare=BASE + ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
-                                    "kefu_emotion", "kefu_emotion2", "kefu_emotion3"],
-                    shared_train=True, dev=["cs_messages", "jddc_intent"], fe0f=False),
-    "intent8": dict(kind="intent", raw="intent_extra8", out="kefu_extra8",
-                    compare=BASE + ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
-                                    "kefu_extra7", "kefu_emotion", "kefu_emotion2",
-                                    "kefu_emotion3"],
-                    shared_train=True, dev=["cs_messages", "jddc_intent"], fe0f=False),
-    "emotion1": dict(kind="emotion", raw="emotion_extra", out="kefu_emotion",
-                     compare=BASE + ["kefu_extra3"], shared_train=False, dev=["cs_messages"],
-                     fe0f=True),
-    "emotion2": dict(kind="emotion", raw="emotion_extra2", out="kefu_emotion2",
-                     compare=BASE + ["kefu_extra3", "kefu_extra4", "kefu_emotion"],
-                     shared_train=False, dev=["cs_messages"], fe0f=True),
-    "emotion3": dict(kind="emotion", raw="emotion_extra3", out="kefu_emotion3",
-                     compare=BASE + ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_emotion",
-                                     "kefu_emotion2"],
-                     shared_train=False, dev=["cs_messages"], fe0f=True),
+    "intent3": intent_round(3, []),
+    "intent4": intent_round(4, ["kefu_extra3"]),
+    "intent5": intent_round(5, ["kefu_extra3", "kefu_extra4", "kefu_emotion"]),
+    "intent6": intent_round(6, ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_emotion",
+                                "kefu_emotion2"]),
+    "intent7": intent_round(7, ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
+                                "kefu_emotion", "kefu_emotion2", "kefu_emotion3"]),
+    "intent8": intent_round(8, ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
+                                "kefu_extra7", "kefu_emotion", "kefu_emotion2", "kefu_emotion3"]),
+    "emotion1": emotion_round("emotion_extra", "kefu_emotion", ["kefu_extra3"]),
+    "emotion2": emotion_round("emotion_extra2", "kefu_emotion2",
+                              ["kefu_extra3", "kefu_extra4", "kefu_emotion"]),
+    "emotion3": emotion_round("emotion_extra3", "kefu_emotion3",
+                              ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_emotion",
+                               "kefu_emotion2"]),
 }
 
 
