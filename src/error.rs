@@ -80,13 +80,6 @@ pub enum Error {
         #[source]
         source: regex::Error,
     },
-    /// The keyword automaton could not be built.
-    #[error("keyword automaton: too many or too long keywords; shorten the keyword lists")]
-    Automaton {
-        /// aho-corasick's error.
-        #[source]
-        source: aho_corasick::BuildError,
-    },
     /// Some input is larger than the engine accepts.
     #[error("{file}: {what} exceeds the limit of {limit}; split or shorten it")]
     TooLarge {

@@ -2,7 +2,7 @@
 //! with a learned linear model (`data/emotion_model.tsv`, see `EmotionStage::fused` and
 //! `data/README.md`).
 //!
-//! One aho-corasick automaton (leftmost-longest, so `不错` wins over the negator `不` and
+//! One keyword matcher ([`super::keywords`], leftmost-longest, so `不错` wins over the negator `不` and
 //! `会不会` over `不会`) holds every lexicon word and modifier of `data/emotion.tsv`. One scan
 //! of the normalised text walks the hits in order:
 //!
@@ -32,8 +32,6 @@
 //! allocates per call.
 
 use std::ops::Range;
-
-use aho_corasick::AhoCorasick;
 
 use crate::data::{Record, Source, records};
 use crate::decision::{Emotion, EmotionScore};
@@ -215,7 +213,7 @@ impl Params {
 #[derive(Debug, Clone)]
 pub(crate) struct EmotionStage {
     /// Every pattern, leftmost-longest; `PatternID` indexes `kinds`.
-    automaton: Option<AhoCorasick>,
+    automaton: Option<super::keywords::Keywords>,
     kinds: Vec<Kind>,
     /// Closing words of [`Kind::Frame`], indexed by `close`.
     closes: Vec<String>,
@@ -680,8 +678,8 @@ impl EmotionStage {
 
         if let Some(ac) = &self.automaton {
             for m in ac.find_iter(text) {
-                let (start, end) = (m.start(), m.end());
-                let Some(&kind) = self.kinds.get(m.pattern().as_usize()) else { continue };
+                let (start, end) = (m.start, m.end);
+                let Some(&kind) = self.kinds.get(m.pattern) else { continue };
                 match kind {
                     Kind::Negator => neg_end = Some(end),
                     Kind::Degree(f) => deg = Some((end, f)),

@@ -1,6 +1,6 @@
 //! Stage 3: intent — keyword and regex rules fused with a trained linear model.
 //!
-//! - **Rules** (`rules v1`): keywords go into one aho-corasick automaton (leftmost-longest, so
+//! - **Rules** (`rules v1`): keywords go into one keyword matcher ([`super::keywords`], leftmost-longest, so
 //!   at one start the longest keyword wins: 退款到账 over 退款), regexes into one `RegexSet`.
 //!   Each hit adds its weight (log-odds) to its intent.
 //! - **Model** (`intent_model v1`, written by [`crate::train`]): a linear model over hashed
@@ -18,7 +18,6 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
-use aho_corasick::AhoCorasick;
 use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
 
 use crate::data::{Record, Source, records};
@@ -824,7 +823,7 @@ pub(crate) struct Rule<T> {
 /// trainer share it, so training sees exactly the rule hits the engine will see.
 #[derive(Debug, Clone)]
 pub(crate) struct RuleMatcher<T> {
-    keywords: Option<AhoCorasick>,
+    keywords: Option<super::keywords::Keywords>,
     /// Per distinct keyword pattern: every rule spelled that way (a merchant rule may repeat a
     /// default keyword for another intent; the automaton reports one pattern per match, so
     /// identical keywords share one pattern and all their rules fire).
@@ -927,7 +926,7 @@ impl<T> RuleMatcher<T> {
     pub(crate) fn for_each_hit(&self, text: &str, mut f: impl FnMut(&Rule<T>)) {
         if let Some(ac) = &self.keywords {
             for m in ac.find_iter(text) {
-                for &i in &self.kw[m.pattern().as_usize()] {
+                for &i in &self.kw[m.pattern] {
                     f(&self.rules[i as usize]);
                 }
             }

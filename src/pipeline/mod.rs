@@ -19,6 +19,7 @@ pub(crate) mod emotion;
 pub(crate) mod features;
 pub(crate) mod hidden;
 pub(crate) mod intent;
+pub(crate) mod keywords;
 pub(crate) mod mask;
 pub(crate) mod normalize;
 pub(crate) mod policy;
@@ -28,32 +29,14 @@ pub(crate) mod tokenize;
 
 pub(crate) use normalize::Cues;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-
 use crate::error::Error;
 
-/// Largest total pattern length (bytes) compiled to a full DFA; longer lists get the compact
-/// contiguous NFA. The default emotion lexicon and intent keywords take 8.8 and 4.1 KiB, and
-/// their DFAs about 4 MB together; a DFA reads one transition per byte where the NFA may
-/// follow failure links, which saves about 1,400 instructions per chat message (callgrind).
-/// The bound (a DFA of roughly 10 MB at most) keeps a merchant's very long keyword list from
-/// building one of hundreds of megabytes.
-const DFA_MAX_PATTERN_BYTES: usize = 32 << 10;
-
-/// One leftmost-longest automaton over `patterns` (`None` when there are none): at any start
-/// the longest entry wins, so `退款到账` beats `退款` and `不错` beats the negator `不`.
-pub(crate) fn automaton<P: AsRef<[u8]>>(patterns: &[P]) -> Result<Option<AhoCorasick>, Error> {
-    if patterns.is_empty() {
-        return Ok(None);
-    }
-    let bytes: usize = patterns.iter().map(|p| p.as_ref().len()).sum();
-    let kind = (bytes <= DFA_MAX_PATTERN_BYTES).then_some(AhoCorasickKind::DFA);
-    AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(kind)
-        .build(patterns)
-        .map(Some)
-        .map_err(|source| Error::Automaton { source })
+/// One leftmost-longest keyword matcher over `patterns` (`None` when there are none): at any
+/// start the longest entry wins, so `退款到账` beats `退款` and `不错` beats the negator `不`.
+pub(crate) fn automaton<P: AsRef<str>>(
+    patterns: &[P],
+) -> Result<Option<keywords::Keywords>, Error> {
+    keywords::Keywords::new(patterns)
 }
 
 /// Reused per-message buffers: cleared, never rebuilt.

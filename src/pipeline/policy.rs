@@ -398,7 +398,7 @@ pub(crate) struct Policy {
     pub known: Known,
     pub sizes: SizeCharts,
     /// Matches the intercept words of `params.intercepts` (same order).
-    pub intercepts: Option<aho_corasick::AhoCorasick>,
+    pub intercepts: Option<super::keywords::Keywords>,
 }
 
 impl Policy {
@@ -508,7 +508,7 @@ impl Policy {
                 s.intercept_counts.resize(p.intercepts.len(), 0);
             }
             for mt in ac.find_iter(norm) {
-                let i = mt.pattern().as_usize();
+                let i = mt.pattern;
                 let c = &mut s.intercept_counts[i];
                 *c = c.saturating_add(1);
                 hit |= *c == p.intercepts[i].1;
