@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
-use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::RegexBuilder;
 
 use crate::data::{Record, Source, records};
 use crate::decision::{Evidence, EvidenceKind, IntentScore};
@@ -828,7 +828,7 @@ pub(crate) struct RuleMatcher<T> {
     /// default keyword for another intent; the automaton reports one pattern per match, so
     /// identical keywords share one pattern and all their rules fire).
     kw: Vec<Vec<u32>>,
-    regexes: Option<RegexSet>,
+    regexes: Option<super::regex_rules::RegexRules>,
     /// Per regex pattern: its rule.
     rx: Vec<u32>,
     pub rules: Vec<Rule<T>>,
@@ -906,18 +906,19 @@ impl<T> RuleMatcher<T> {
         let regexes = if rx_patterns.is_empty() {
             None
         } else {
-            Some(
-                RegexSetBuilder::new(&rx_patterns)
-                    .size_limit(REGEX_SET_SIZE_LIMIT)
-                    .dfa_size_limit(REGEX_DFA_LIMIT)
-                    .build()
-                    .map_err(|source| Error::Regex {
-                        file: "rules".into(),
-                        line: 0,
-                        rule: "(the whole regex set)".into(),
-                        source,
-                    })?,
-            )
+            let limits = super::regex_rules::Limits {
+                size: REGEX_SIZE_LIMIT,
+                set_size: REGEX_SET_SIZE_LIMIT,
+                dfa_size: REGEX_DFA_LIMIT,
+            };
+            Some(super::regex_rules::RegexRules::new(&rx_patterns, limits).map_err(|source| {
+                Error::Regex {
+                    file: "rules".into(),
+                    line: 0,
+                    rule: "(the whole regex set)".into(),
+                    source,
+                }
+            })?)
         };
         Ok(RuleMatcher { keywords, kw, regexes, rx, rules: out })
     }
@@ -932,12 +933,7 @@ impl<T> RuleMatcher<T> {
             }
         }
         if let Some(set) = &self.regexes {
-            // `is_match` allocates nothing; `matches` only runs when some rule matched.
-            if set.is_match(text) {
-                for i in set.matches(text).iter() {
-                    f(&self.rules[self.rx[i] as usize]);
-                }
-            }
+            set.for_each_match(text, |i| f(&self.rules[self.rx[i] as usize]));
         }
     }
 }

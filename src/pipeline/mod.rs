@@ -23,6 +23,7 @@ pub(crate) mod keywords;
 pub(crate) mod mask;
 pub(crate) mod normalize;
 pub(crate) mod policy;
+pub(crate) mod regex_rules;
 pub(crate) mod risk;
 pub(crate) mod slots;
 pub(crate) mod tokenize;
