@@ -1019,7 +1019,8 @@ fn repeated_word(text: &str, tokens: &[Range<u32>]) -> u8 {
         for len in rest.char_indices().map(|(k, _)| k).skip(2).take(3) {
             // Equal bytes after a piece that ends on a character boundary are the same piece
             // again (and end on a boundary themselves), so comparing bytes is enough.
-            if rb.get(len..2 * len) != rb.get(..len) {
+            // The last byte first: most pieces differ there, and the check needs no call.
+            if rb.get(2 * len - 1) != rb.get(len - 1) || rb.get(len..2 * len) != rb.get(..len) {
                 continue;
             }
             let a = &rest[..len];
