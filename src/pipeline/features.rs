@@ -601,7 +601,8 @@ mod tests {
             }
             fold_hash(h)
         }
-        for t in ["", "发货了吗？？", "ab12 é😡退款！", "   ", "①②③ⅷ", "在吗在吗"] {
+        for t in ["", "发货了吗？？", "ab12 é😡退款！", "   ", "①②③ⅷ", "在吗在吗"]
+        {
             assert_eq!(question_hash(t), reference(t), "{t:?}");
         }
         assert_eq!(question_hash("发货了吗"), 0x2eaa_8a83);
