@@ -53,29 +53,37 @@ pub(crate) struct Limits {
 }
 
 impl RegexRules {
-    /// Compiles `patterns`, each already known to compile alone under `limits.size`. The lazy
-    /// DFA caches of the separate regexes share the set's budget `limits.dfa_size` (at least
-    /// 1 MiB each).
+    /// Compiles `patterns`, each already known to compile alone under `limits.size`. The
+    /// separate regexes share the set's budgets: each may take `limits.set_size / n` of
+    /// compiled size and `limits.dfa_size / n` of lazy DFA cache, so the rules of one list
+    /// never hold more than the set would. A rule too large for its share sends the whole
+    /// list back to the set.
     pub(crate) fn new(patterns: &[String], limits: Limits) -> Result<RegexRules, regex::Error> {
-        if patterns.len() > 64 {
-            return RegexSetBuilder::new(patterns)
+        let set = || {
+            RegexSetBuilder::new(patterns)
                 .size_limit(limits.set_size)
                 .dfa_size_limit(limits.dfa_size)
                 .build()
-                .map(RegexRules::Set);
+                .map(RegexRules::Set)
+        };
+        let n = patterns.len().max(1);
+        if n > 64 {
+            return set();
         }
-        let mut regexes = Vec::with_capacity(patterns.len());
+        let mut regexes = Vec::with_capacity(n);
         let mut always = 0u64;
         let mut anchored = 0u64;
         let mut by_char: Vec<(u32, u64)> = Vec::new();
         let mut first: Vec<(u32, u64)> = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
-            regexes.push(
-                RegexBuilder::new(p)
-                    .size_limit(limits.size)
-                    .dfa_size_limit((limits.dfa_size / patterns.len().max(1)).max(1 << 20))
-                    .build()?,
-            );
+            let built = RegexBuilder::new(p)
+                .size_limit(limits.size.min(limits.set_size / n))
+                .dfa_size_limit(limits.dfa_size / n)
+                .build();
+            match built {
+                Ok(rx) => regexes.push(rx),
+                Err(_) => return set(),
+            }
             let bit = 1u64 << i;
             let hir = regex_syntax::parse(p).ok();
             let starts = hir
@@ -333,6 +341,27 @@ mod tests {
         ) {
             check(&patterns, &text)?;
         }
+    }
+
+    #[test]
+    fn a_rule_over_its_share_falls_back_to_the_set() {
+        // A rule that fits the set's whole budget but not half of it (searched for, so the
+        // test does not depend on how large regex compiles a pattern).
+        let set_size = 256 << 10;
+        let fits = |p: &str, size: usize| RegexBuilder::new(p).size_limit(size).build().is_ok();
+        let big = (1..200)
+            .map(|k| format!(r"\w{{{k}}}"))
+            .find(|p| !fits(p, set_size / 2) && fits(p, set_size / 4 * 3))
+            .expect("some repetition lands between the two limits");
+        let patterns = vec![big, "ab".to_owned()];
+        let limits = Limits { size: 1 << 20, set_size, dfa_size: 16 << 20 };
+        let rules = RegexRules::new(&patterns, limits).unwrap();
+        assert!(matches!(rules, RegexRules::Set(_)));
+        let mut got = Vec::new();
+        rules.for_each_match("ab", |i| got.push(i));
+        let want: Vec<usize> = RegexSet::new(&patterns).unwrap().matches("ab").iter().collect();
+        assert!(got.contains(&1));
+        assert_eq!(got, want);
     }
 
     #[test]
