@@ -167,49 +167,20 @@ fn merge(mut pairs: Vec<(u32, u64)>) -> Vec<(u32, u64)> {
 /// The characters a non-empty match of `hir` can begin with (`None`: no such small set, or
 /// the match may be empty). Zero-width assertions at the front are skipped.
 pub(crate) fn first_chars(hir: &Hir) -> Option<Vec<u32>> {
-    let set = match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => None,
-        HirKind::Literal(lit) => {
-            std::str::from_utf8(&lit.0).ok()?.chars().next().map(|c| vec![c as u32])
-        }
-        HirKind::Class(_) => required(hir),
-        HirKind::Repetition(rep) if rep.min > 0 => first_chars(&rep.sub),
-        HirKind::Repetition(_) => None,
-        HirKind::Capture(cap) => first_chars(&cap.sub),
-        HirKind::Concat(parts) => {
-            let mut out = None;
-            for p in parts {
-                if matches!(p.kind(), HirKind::Look(_)) {
-                    continue;
-                }
-                if p.properties().minimum_len() != Some(0) {
-                    out = first_chars(p);
-                }
-                break;
-            }
-            out
-        }
-        HirKind::Alternation(branches) => {
-            let mut out = Vec::new();
-            for b in branches {
-                out.extend(first_chars(b)?);
-                if out.len() > MAX_CHARS {
-                    return None;
-                }
-            }
-            Some(out)
-        }
-    }?;
-    let mut set = set;
-    set.sort_unstable();
-    set.dedup();
-    (!set.is_empty() && set.len() <= MAX_CHARS).then_some(set)
+    chars(hir, true)
 }
 
 /// Characters one of which every match of `hir` contains (`None`: no such small set).
 pub(crate) fn required(hir: &Hir) -> Option<Vec<u32>> {
-    let set = match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => None,
+    chars(hir, false)
+}
+
+/// [`first_chars`] (`first`) or [`required`]: they differ only in which part of a
+/// concatenation speaks for it.
+fn chars(hir: &Hir, first: bool) -> Option<Vec<u32>> {
+    let mut set = match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) | HirKind::Class(Class::Bytes(_)) => None,
+        // Any character of a literal is required; its first also begins it.
         HirKind::Literal(lit) => {
             std::str::from_utf8(&lit.0).ok()?.chars().next().map(|c| vec![c as u32])
         }
@@ -217,24 +188,30 @@ pub(crate) fn required(hir: &Hir) -> Option<Vec<u32>> {
             let mut out = Vec::new();
             for r in cls.ranges() {
                 let (a, b) = (r.start() as u32, r.end() as u32);
-                if (b - a) as usize >= MAX_CHARS || out.len() + (b - a) as usize >= MAX_CHARS {
+                if out.len() + (b - a) as usize >= MAX_CHARS {
                     return None;
                 }
                 out.extend(a..=b);
             }
             Some(out)
         }
-        HirKind::Class(Class::Bytes(_)) => None,
-        HirKind::Repetition(rep) if rep.min > 0 => required(&rep.sub),
+        HirKind::Repetition(rep) if rep.min > 0 => chars(&rep.sub, first),
         HirKind::Repetition(_) => None,
-        HirKind::Capture(cap) => required(&cap.sub),
+        HirKind::Capture(cap) => chars(&cap.sub, first),
+        // The first part that is not a zero-width assertion begins every match, unless it
+        // may be empty.
+        HirKind::Concat(parts) if first => parts
+            .iter()
+            .find(|p| !matches!(p.kind(), HirKind::Look(_)))
+            .filter(|p| p.properties().minimum_len() != Some(0))
+            .and_then(|p| chars(p, true)),
         // Any one part that must match will do: take the smallest.
-        HirKind::Concat(parts) => parts.iter().filter_map(required).min_by_key(Vec::len),
+        HirKind::Concat(parts) => parts.iter().filter_map(|p| chars(p, false)).min_by_key(Vec::len),
         // Every branch must give its characters.
         HirKind::Alternation(branches) => {
             let mut out = Vec::new();
             for b in branches {
-                out.extend(required(b)?);
+                out.extend(chars(b, first)?);
                 if out.len() > MAX_CHARS {
                     return None;
                 }
@@ -242,7 +219,6 @@ pub(crate) fn required(hir: &Hir) -> Option<Vec<u32>> {
             Some(out)
         }
     }?;
-    let mut set = set;
     set.sort_unstable();
     set.dedup();
     (!set.is_empty() && set.len() <= MAX_CHARS).then_some(set)
