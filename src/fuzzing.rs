@@ -16,6 +16,8 @@
 //!   one session; scores stay in range, the brief renders, a snapshot round trip taken
 //!   half-way gives the same decisions and brief as the session that never left, and masking
 //!   masked text never reveals a digit.
+//! - [`matchers`]: the keyword matcher reports what a plain leftmost-longest scan reports, and
+//!   the prefiltered regex rules match what a `RegexSet` of the same rules matches.
 
 use std::sync::OnceLock;
 
@@ -372,4 +374,61 @@ fn defaults() -> &'static Defaults {
             .expect("the default intents parse"),
         normalizer: Normalizer::new(),
     })
+}
+
+/// Keyword and regex rule matching on arbitrary lists and text: the bytes are split at the
+/// first `\u{1}` into patterns (one a line) and a text.
+pub fn matchers(data: &[u8]) {
+    use crate::pipeline::keywords::Keywords;
+    use crate::pipeline::regex_rules::{Limits, RegexRules};
+
+    let input = String::from_utf8_lossy(data);
+    let (list, text) = input.split_once('\u{1}').unwrap_or((&input, "好评差评不错退款"));
+    let patterns: Vec<&str> = list.lines().take(64).collect();
+
+    // Keywords: at each character, the longest pattern starting there (the first of equal
+    // ones); after a match the scan resumes at its end.
+    if let Ok(Some(kw)) = Keywords::new(&patterns) {
+        let got: Vec<(usize, usize, usize)> =
+            kw.find_iter(text).map(|h| (h.pattern, h.start, h.end)).collect();
+        let mut want = Vec::new();
+        let mut i = 0;
+        while i < text.len() {
+            let rest = &text[i..];
+            let best = patterns
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| !p.is_empty() && rest.starts_with(**p))
+                .max_by(|a, b| a.1.len().cmp(&b.1.len()).then(b.0.cmp(&a.0)));
+            match best {
+                Some((k, p)) => {
+                    want.push((k, i, i + p.len()));
+                    i += p.len();
+                }
+                None => i += rest.chars().next().map_or(1, char::len_utf8),
+            }
+        }
+        assert_eq!(got, want, "keyword matches differ from the plain scan");
+    }
+
+    // Regex rules: the rules that compile alone, against a set of the same rules.
+    let limits = Limits { size: 1 << 16, set_size: 1 << 20, dfa_size: 1 << 20 };
+    let rules: Vec<String> = patterns
+        .iter()
+        .filter(|p| regex::RegexBuilder::new(p).size_limit(limits.size).build().is_ok())
+        .map(|p| (*p).to_owned())
+        .collect();
+    if rules.is_empty() {
+        return;
+    }
+    let (Ok(filtered), Ok(set)) = (
+        RegexRules::new(&rules, limits),
+        regex::RegexSetBuilder::new(&rules).size_limit(limits.set_size).build(),
+    ) else {
+        return;
+    };
+    let mut got = Vec::new();
+    filtered.for_each_match(text, |i| got.push(i));
+    let want: Vec<usize> = set.matches(text).iter().collect();
+    assert_eq!(got, want, "regex rule matches differ from the set");
 }

@@ -288,13 +288,14 @@ fn oversized_data_is_refused_before_anything_is_compiled() {
 fn fuzz_regressions_stay_fixed() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
     type Target = (&'static str, fn(&[u8]));
-    let targets: [Target; 3] = [
+    let targets: [Target; 4] = [
         ("event_json", |d| match d.split_first() {
             Some((b, rest)) if b % 2 == 1 => kefu::__fuzz::snapshot_json(rest),
             _ => kefu::__fuzz::event_line(d),
         }),
         ("session", kefu::__fuzz::session),
         ("builder_data", kefu::__fuzz::data_text),
+        ("matchers", kefu::__fuzz::matchers),
     ];
     let mut ran = 0;
     for (target, run) in targets {
@@ -306,5 +307,5 @@ fn fuzz_regressions_stay_fixed() {
         }
     }
     // The seeds checked in beside the crashes: one per target at least.
-    assert!(ran >= 3, "{ran} regression inputs found under {}", root.display());
+    assert!(ran >= 4, "{ran} regression inputs found under {}", root.display());
 }
