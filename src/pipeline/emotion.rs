@@ -2,8 +2,8 @@
 //! with a learned linear model (`data/emotion_model.tsv`, see `EmotionStage::fused` and
 //! `data/README.md`).
 //!
-//! One keyword matcher ([`super::keywords`], leftmost-longest, so `不错` wins over the negator `不` and
-//! `会不会` over `不会`) holds every lexicon word and modifier of `data/emotion.tsv`. One scan
+//! One keyword matcher ([`super::keywords`], leftmost-longest, so `不错` wins over the negator
+//! `不` and `会不会` over `不会`) holds every lexicon word and modifier of `data/emotion.tsv`. One scan
 //! of the normalised text walks the hits in order:
 //!
 //! - an emotion word adds its weight to its emotion, times the degree word right before it
@@ -38,6 +38,7 @@ use crate::decision::{Emotion, EmotionScore};
 use crate::error::Error;
 use crate::pipeline::Cues;
 use crate::pipeline::intent::{FeatureSpec, Hashed, feature_hash};
+use crate::pipeline::keywords::Keywords;
 
 const FORMAT: &str = "emotion v1";
 const MODEL_FORMAT: &str = "emotion_model v1";
@@ -213,7 +214,7 @@ impl Params {
 #[derive(Debug, Clone)]
 pub(crate) struct EmotionStage {
     /// Every pattern, leftmost-longest; `PatternID` indexes `kinds`.
-    automaton: Option<super::keywords::Keywords>,
+    automaton: Option<Keywords>,
     kinds: Vec<Kind>,
     /// Closing words of [`Kind::Frame`], indexed by `close`.
     closes: Vec<String>,
@@ -629,7 +630,7 @@ impl EmotionStage {
                 }
             }
         }
-        let automaton = crate::pipeline::automaton(&patterns)?;
+        let automaton = Keywords::new(&patterns)?;
         Ok(EmotionStage { automaton, kinds, closes, params, model })
     }
 

@@ -1,7 +1,8 @@
 //! Stage 3: intent — keyword and regex rules fused with a trained linear model.
 //!
-//! - **Rules** (`rules v1`): keywords go into one keyword matcher ([`super::keywords`], leftmost-longest, so
-//!   at one start the longest keyword wins: 退款到账 over 退款), regexes into one `RegexSet`.
+//! - **Rules** (`rules v1`): keywords go into one leftmost-longest matcher
+//!   ([`super::keywords`]: at one start the longest keyword wins, 退款到账 over 退款), regexes
+//!   into [`super::regex_rules`] (each behind a character prefilter).
 //!   Each hit adds its weight (log-odds) to its intent.
 //! - **Model** (`intent_model v1`, written by [`crate::train`]): a linear model over hashed
 //!   word and character n-gram features of the normalised text. Its per-intent scores are
@@ -26,7 +27,9 @@ use crate::error::Error;
 use crate::id::{IntentId, Label};
 use crate::pipeline::catalog::Catalog;
 use crate::pipeline::hidden::{HiddenLayer, HiddenScratch};
+use crate::pipeline::keywords::Keywords;
 use crate::pipeline::normalize::Normalizer;
+use crate::pipeline::regex_rules::{Limits, RegexRules};
 
 /// Thresholds of the intent stage (from `policy.tsv`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -823,12 +826,12 @@ pub(crate) struct Rule<T> {
 /// trainer share it, so training sees exactly the rule hits the engine will see.
 #[derive(Debug, Clone)]
 pub(crate) struct RuleMatcher<T> {
-    keywords: Option<super::keywords::Keywords>,
+    keywords: Option<Keywords>,
     /// Per distinct keyword pattern: every rule spelled that way (a merchant rule may repeat a
-    /// default keyword for another intent; the automaton reports one pattern per match, so
+    /// default keyword for another intent; the matcher reports one pattern per match, so
     /// identical keywords share one pattern and all their rules fire).
     kw: Vec<Vec<u32>>,
-    regexes: Option<super::regex_rules::RegexRules>,
+    regexes: Option<RegexRules>,
     /// Per regex pattern: its rule.
     rx: Vec<u32>,
     pub rules: Vec<Rule<T>>,
@@ -902,22 +905,20 @@ impl<T> RuleMatcher<T> {
                 }
             }
         }
-        let keywords = crate::pipeline::automaton(&patterns)?;
+        let keywords = Keywords::new(&patterns)?;
         let regexes = if rx_patterns.is_empty() {
             None
         } else {
-            let limits = super::regex_rules::Limits {
+            let limits = Limits {
                 size: REGEX_SIZE_LIMIT,
                 set_size: REGEX_SET_SIZE_LIMIT,
                 dfa_size: REGEX_DFA_LIMIT,
             };
-            Some(super::regex_rules::RegexRules::new(&rx_patterns, limits).map_err(|source| {
-                Error::Regex {
-                    file: "rules".into(),
-                    line: 0,
-                    rule: "(the whole regex set)".into(),
-                    source,
-                }
+            Some(RegexRules::new(&rx_patterns, limits).map_err(|source| Error::Regex {
+                file: "rules".into(),
+                line: 0,
+                rule: "(the whole regex set)".into(),
+                source,
             })?)
         };
         Ok(RuleMatcher { keywords, kw, regexes, rx, rules: out })

@@ -30,16 +30,6 @@ pub(crate) mod tokenize;
 
 pub(crate) use normalize::Cues;
 
-use crate::error::Error;
-
-/// One leftmost-longest keyword matcher over `patterns` (`None` when there are none): at any
-/// start the longest entry wins, so `退款到账` beats `退款` and `不错` beats the negator `不`.
-pub(crate) fn automaton<P: AsRef<str>>(
-    patterns: &[P],
-) -> Result<Option<keywords::Keywords>, Error> {
-    keywords::Keywords::new(patterns)
-}
-
 /// Reused per-message buffers: cleared, never rebuilt.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Scratch {

@@ -10,6 +10,7 @@ use crate::event::{Offer, Page};
 use crate::id::{IntentId, Label};
 use crate::pipeline::catalog::Catalog;
 use crate::pipeline::features::State;
+use crate::pipeline::keywords::Keywords;
 
 const FORMAT: &str = "policy v1";
 const SIZE_FORMAT: &str = "size_chart v1";
@@ -398,7 +399,7 @@ pub(crate) struct Policy {
     pub known: Known,
     pub sizes: SizeCharts,
     /// Matches the intercept words of `params.intercepts` (same order).
-    pub intercepts: Option<super::keywords::Keywords>,
+    pub intercepts: Option<Keywords>,
 }
 
 impl Policy {
@@ -408,7 +409,7 @@ impl Policy {
         sizes: SizeCharts,
     ) -> Result<Policy, Error> {
         let words: Vec<&str> = params.intercepts.iter().map(|(w, _)| w.as_str()).collect();
-        let intercepts = crate::pipeline::automaton(&words)?;
+        let intercepts = Keywords::new(&words)?;
         Ok(Policy { params, known, sizes, intercepts })
     }
 
