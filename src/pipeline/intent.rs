@@ -56,6 +56,9 @@ pub(crate) struct IntentScratch {
     pub hashes: Vec<u64>,
     /// Buffers of the model's hidden layer, if it has one.
     pub hidden: HiddenScratch,
+    /// Per model row: its occurrences in the message being explained; all zeros between
+    /// calls (grown to the largest model seen on this thread).
+    pub counts: Vec<u32>,
 }
 
 /// The feature hashes of one message and the spec they were computed with: the intent stage
@@ -754,6 +757,11 @@ impl LinearModel {
         scale
     }
 
+    /// The number of feature rows.
+    pub(crate) fn row_count(&self) -> usize {
+        self.rows.len()
+    }
+
     /// The row of the feature whose hash is `h`.
     #[inline]
     fn lookup(&self, h: u64) -> Option<u32> {
@@ -1139,25 +1147,35 @@ impl IntentStage {
             && confident
             && let Some(k) = self.model_ids.iter().position(|&i| i == id)
         {
-            // The strongest few, kept in a small sorted array; labels are made only for them. A
-            // feature that occurs twice adds up in place.
+            // The strongest few, kept in a small array ranked by weight, then row: the six
+            // highest under that order, whatever order the rows come in.
             let mut best: [(f32, u32); MAX_EVIDENCE] = [(0.0, u32::MAX); MAX_EVIDENCE];
-            // Sorted, a feature that occurs twice is one run, and adds up.
-            scratch.rows.sort_unstable();
-            let mut i = 0;
-            while let Some(&row) = scratch.rows.get(i) {
-                let mut n = 1;
-                while scratch.rows.get(i + n) == Some(&row) {
-                    n += 1;
+            let ranks_above = |a: (f32, u32), b: (f32, u32)| a.0 > b.0 || (a.0 == b.0 && a.1 < b.1);
+            // A feature that occurs twice adds up: count each row's occurrences first (in a
+            // per-row counter that is all zeros between calls, so no sort is needed), then take
+            // each row once, at its first occurrence, resetting its counter.
+            let counts = &mut scratch.counts;
+            if counts.len() < m.row_count() {
+                counts.resize(m.row_count(), 0);
+            }
+            for &row in &scratch.rows {
+                if let Some(c) = counts.get_mut(row as usize) {
+                    *c += 1;
                 }
-                i += n;
+            }
+            for &row in &scratch.rows {
+                let Some(c) = counts.get_mut(row as usize) else { continue };
+                if *c == 0 {
+                    continue;
+                }
+                let n = std::mem::take(c);
                 let w = m.weight(row, k as u16) * scale * n as f32;
-                if w <= best[MAX_EVIDENCE - 1].0 {
+                if !(w > 0.0 && ranks_above((w, row), best[MAX_EVIDENCE - 1])) {
                     continue;
                 }
                 let mut p = MAX_EVIDENCE - 1;
                 best[p] = (w, row);
-                while p > 0 && best[p - 1].0 < best[p].0 {
+                while p > 0 && ranks_above(best[p], best[p - 1]) {
                     best.swap(p - 1, p);
                     p -= 1;
                 }
