@@ -1147,10 +1147,13 @@ impl IntentStage {
             && confident
             && let Some(k) = self.model_ids.iter().position(|&i| i == id)
         {
-            // The strongest few, kept in a small array ranked by weight, then row: the six
-            // highest under that order, whatever order the rows come in.
-            let mut best: [(f32, u32); MAX_EVIDENCE] = [(0.0, u32::MAX); MAX_EVIDENCE];
-            let ranks_above = |a: (f32, u32), b: (f32, u32)| a.0 > b.0 || (a.0 == b.0 && a.1 < b.1);
+            // The strongest few under the order (weight, then lower row), whatever order the
+            // rows come in. Each candidate is one `u64` key: a positive `f32`'s bits order like
+            // its value, and the inverted row breaks ties; 0 stands for "none". The six best
+            // are kept by a branch-free insertion (a max/min pass over a sorted array): the
+            // weights arrive in no particular order, so a branch per comparison would be
+            // mispredicted about every other time.
+            let mut best = [0u64; MAX_EVIDENCE];
             // A feature that occurs twice adds up: count each row's occurrences first (in a
             // per-row counter that is all zeros between calls, so no sort is needed), then take
             // each row once, at its first occurrence, resetting its counter.
@@ -1165,23 +1168,23 @@ impl IntentStage {
             }
             for &row in &scratch.rows {
                 let Some(c) = counts.get_mut(row as usize) else { continue };
-                if *c == 0 {
-                    continue;
-                }
                 let n = std::mem::take(c);
                 let w = m.weight(row, k as u16) * scale * n as f32;
-                if !(w > 0.0 && ranks_above((w, row), best[MAX_EVIDENCE - 1])) {
-                    continue;
-                }
-                let mut p = MAX_EVIDENCE - 1;
-                best[p] = (w, row);
-                while p > 0 && ranks_above(best[p], best[p - 1]) {
-                    best.swap(p - 1, p);
-                    p -= 1;
+                // A later occurrence finds its counter at 0, so `w` is 0 and the key too.
+                let mut key = if w > 0.0 {
+                    u64::from(w.to_bits()) << 32 | u64::from(u32::MAX - row)
+                } else {
+                    0
+                };
+                for b in best.iter_mut() {
+                    let (hi, lo) = if key > *b { (key, *b) } else { (*b, key) };
+                    *b = hi;
+                    key = lo;
                 }
             }
             let name = catalog.def(id).name;
-            for &(w, row) in best.iter().take_while(|b| b.1 != u32::MAX) {
+            for &key in best.iter().take_while(|&&key| key != 0) {
+                let (w, row) = (f32::from_bits((key >> 32) as u32), u32::MAX - key as u32);
                 push_evidence(out, EvidenceKind::Feature, Label::truncated(m.name(row)), name, w);
             }
         }
