@@ -1105,23 +1105,24 @@ impl IntentStage {
             scratch.scores.iter_mut().for_each(|s| *s /= z);
         }
 
-        // Top three (ties go to the lower id: deterministic).
-        let mut top: [Option<(IntentId, f32)>; 3] = [None; 3];
+        // Top three (ties go to the lower id: deterministic). Each intent is one `u64` key,
+        // the probability's bits (a non-negative `f32`'s bits order like its value) over the
+        // inverted id, never 0 (0 marks an empty place), kept by a branch-free insertion:
+        // the probabilities come in no particular order.
+        let mut keys = [0u64; 3];
         for (i, &p) in scratch.scores.iter().enumerate() {
-            let mut cand = (IntentId(i as u16), p);
-            for slot in top.iter_mut() {
-                match slot {
-                    Some(cur) if cur.1 >= cand.1 => {}
-                    _ => {
-                        let old = slot.replace(cand);
-                        match old {
-                            Some(o) => cand = o,
-                            None => break,
-                        }
-                    }
-                }
+            let mut key = u64::from(p.to_bits()) << 32 | u64::from(u32::MAX - i as u32);
+            for k in keys.iter_mut() {
+                let (hi, lo) = if key > *k { (key, *k) } else { (*k, key) };
+                *k = hi;
+                key = lo;
             }
         }
+        let top = keys.map(|k| {
+            (k != 0).then(|| {
+                (IntentId((u32::MAX - k as u32) as u16), f32::from_bits((k >> 32) as u32))
+            })
+        });
         let other = catalog.other();
         let (best, p_best) = top[0].unwrap_or((other, 1.0));
         let second = top[1];
