@@ -459,10 +459,11 @@ pub(crate) struct LinearModel {
     pub temperature: f32,
     bias: Vec<f32>,
     index: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>,
-    /// Per row: range into `entries`, range into `names`.
-    rows: Vec<(u32, u32, u32, u32)>,
+    /// Per row: range into `entries`.
+    rows: Vec<(u32, u32)>,
     entries: Vec<(u16, f32)>,
-    names: String,
+    /// Per row: the feature's text as evidence shows it (made once here, not per message).
+    names: Vec<Label>,
     /// Ids of the rules the model was trained with (the `@rules` lines).
     rule_ids: HashSet<String>,
     /// Per class: the row of its rule feature `r:CLASS`, if the model has one.
@@ -512,7 +513,7 @@ impl LinearModel {
             index: HashMap::default(),
             rows: Vec::new(),
             entries: Vec::new(),
-            names: String::new(),
+            names: Vec::new(),
             rule_ids: HashSet::new(),
             rule_rows: Vec::new(),
             table: Vec::new(),
@@ -633,9 +634,8 @@ impl LinearModel {
                         }
                         m.entries.push((k, w));
                     }
-                    let n0 = m.names.len() as u32;
-                    m.names.push_str(feature);
-                    m.rows.push((start, m.entries.len() as u32, n0, m.names.len() as u32));
+                    m.names.push(Label::truncated(feature));
+                    m.rows.push((start, m.entries.len() as u32));
                 }
             }
         }
@@ -663,7 +663,7 @@ impl LinearModel {
             m.stride = stride;
             m.qw = vec![0; m.rows.len() * stride];
             m.qscale = vec![0.0; m.rows.len()];
-            for (r, &(a, b, _, _)) in m.rows.iter().enumerate() {
+            for (r, &(a, b)) in m.rows.iter().enumerate() {
                 let row = &m.entries[a as usize..b as usize];
                 let max = row.iter().fold(0.0f32, |x, e| x.max(e.1.abs()));
                 let q = if max > 0.0 { max / 127.0 } else { 1.0 };
@@ -777,7 +777,7 @@ impl LinearModel {
             // The vectorised loop covers the whole row: its length is a multiple of the width.
             logits.iter_mut().zip(d).for_each(|(l, &w)| *l += w as f32 * v);
         } else {
-            let (a, b, _, _) = self.rows[r];
+            let (a, b) = self.rows[r];
             for &(c, w) in &self.entries[a as usize..b as usize] {
                 logits[c as usize] += w * value;
             }
@@ -791,13 +791,12 @@ impl LinearModel {
         {
             return w as f32 * q;
         }
-        let (a, b, _, _) = self.rows[row as usize];
+        let (a, b) = self.rows[row as usize];
         self.entries[a as usize..b as usize].iter().find(|e| e.0 == k).map_or(0.0, |e| e.1)
     }
 
-    fn name(&self, row: u32) -> &str {
-        let (_, _, a, b) = self.rows[row as usize];
-        &self.names[a as usize..b as usize]
+    fn name(&self, row: u32) -> Label {
+        self.names.get(row as usize).copied().unwrap_or(Label::EMPTY)
     }
 }
 
@@ -1186,7 +1185,7 @@ impl IntentStage {
             let name = catalog.def(id).name;
             for &key in best.iter().take_while(|&&key| key != 0) {
                 let (w, row) = (f32::from_bits((key >> 32) as u32), u32::MAX - key as u32);
-                push_evidence(out, EvidenceKind::Feature, Label::truncated(m.name(row)), name, w);
+                push_evidence(out, EvidenceKind::Feature, m.name(row), name, w);
             }
         }
         // What speaks for the chosen intent first, strongest first; then rules that matched for
