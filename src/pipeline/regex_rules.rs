@@ -37,7 +37,11 @@ pub(crate) struct Filtered {
     /// begin with: `^(好的?|嗯+|ok)…$` runs only on a message that begins with 好, 嗯 or o.
     anchored: u64,
     first: Vec<(u32, u64)>,
-    /// `(char, rules that char makes possible)`, sorted by char.
+    /// Per rule: the clauses it needs (bits of `triggers`' masks), 0 for none. A rule can
+    /// match only where every clause it needs is present.
+    needs: Vec<u64>,
+    /// `(char, clauses that char makes present)`, sorted by char. A clause is a set of
+    /// characters one of which every match of some rule contains ([`clauses`]).
     triggers: Vec<(u32, u64)>,
     /// Bit `c % 4096` is set for every trigger character `c`: most characters of a message
     /// are ruled out by one test, without the search.
@@ -73,8 +77,9 @@ impl RegexRules {
         let mut regexes = Vec::with_capacity(n);
         let mut always = 0u64;
         let mut anchored = 0u64;
-        let mut by_char: Vec<(u32, u64)> = Vec::new();
         let mut first: Vec<(u32, u64)> = Vec::new();
+        // Per rule, its clauses, smallest first.
+        let mut wanted: Vec<Vec<Vec<u32>>> = Vec::with_capacity(n);
         for (i, p) in patterns.iter().enumerate() {
             let built = RegexBuilder::new(p)
                 .size_limit(limits.size.min(limits.set_size / n))
@@ -94,18 +99,52 @@ impl RegexRules {
                 anchored |= bit;
                 first.extend(chars.into_iter().map(|c| (c, bit)));
             }
-            match hir.as_ref().and_then(required) {
-                Some(chars) => by_char.extend(chars.into_iter().map(|c| (c, bit))),
-                None => always |= bit,
+            let mut cl = hir.as_ref().map(clauses).unwrap_or_default();
+            cl.sort_by_key(Vec::len);
+            if cl.is_empty() {
+                always |= bit;
+            }
+            wanted.push(cl);
+        }
+        // One bit per distinct clause, at most 64: every rule's smallest clause first, then
+        // every rule's second, and so on, so each rule with clauses keeps at least one.
+        let mut kept: Vec<&Vec<u32>> = Vec::new();
+        let mut needs = vec![0u64; wanted.len()];
+        let deepest = wanted.iter().map(Vec::len).max().unwrap_or(0);
+        'rank: for rank in 0..deepest {
+            for (need, cl) in needs.iter_mut().zip(&wanted) {
+                let Some(c) = cl.get(rank) else { continue };
+                let bit = match kept.iter().position(|k| *k == c) {
+                    Some(b) => b,
+                    None if kept.len() < 64 => {
+                        kept.push(c);
+                        kept.len() - 1
+                    }
+                    None => break 'rank,
+                };
+                *need |= 1 << bit;
             }
         }
+        let by_char = kept
+            .iter()
+            .enumerate()
+            .flat_map(|(b, c)| c.iter().map(move |&ch| (ch, 1u64 << b)))
+            .collect();
         let (triggers, first) = (merge(by_char), merge(first));
         let mut bloom = Box::new([0u64; 64]);
         for &(c, _) in &triggers {
             let b = c as usize & 4095;
             bloom[b >> 6] |= 1 << (b & 63);
         }
-        Ok(RegexRules::Filtered(Filtered { regexes, always, anchored, first, triggers, bloom }))
+        Ok(RegexRules::Filtered(Filtered {
+            regexes,
+            always,
+            anchored,
+            first,
+            needs,
+            triggers,
+            bloom,
+        }))
     }
 
     /// Calls `f` with the index of every pattern that matches `text`, in index order.
@@ -119,16 +158,20 @@ impl RegexRules {
                 }
             }
             RegexRules::Filtered(r) => {
-                let mut possible = r.always;
+                let mut present = 0u64;
                 if !r.triggers.is_empty() {
                     for c in text.chars() {
                         let (c, b) = (c as u32, c as usize & 4095);
                         if r.bloom[b >> 6] >> (b & 63) & 1 != 0
                             && let Ok(i) = r.triggers.binary_search_by_key(&c, |t| t.0)
                         {
-                            possible |= r.triggers[i].1;
+                            present |= r.triggers[i].1;
                         }
                     }
+                }
+                let mut possible = r.always;
+                for (i, &need) in r.needs.iter().enumerate() {
+                    possible |= u64::from(need != 0 && present & need == need) << i;
                 }
                 if r.anchored != 0 {
                     // An anchored rule needs its first character at the start.
@@ -167,61 +210,110 @@ fn merge(mut pairs: Vec<(u32, u64)>) -> Vec<(u32, u64)> {
 /// The characters a non-empty match of `hir` can begin with (`None`: no such small set, or
 /// the match may be empty). Zero-width assertions at the front are skipped.
 pub(crate) fn first_chars(hir: &Hir) -> Option<Vec<u32>> {
-    chars(hir, true)
+    let mut set = starts(hir)?;
+    set.sort_unstable();
+    set.dedup();
+    (!set.is_empty() && set.len() <= MAX_CHARS).then_some(set)
 }
 
-/// Characters one of which every match of `hir` contains (`None`: no such small set).
+/// Characters one of which every match of `hir` contains (`None`: no such small set): the
+/// smallest of its [`clauses`].
+#[cfg(test)]
 pub(crate) fn required(hir: &Hir) -> Option<Vec<u32>> {
-    chars(hir, false)
+    clauses(hir).into_iter().min_by_key(Vec::len)
 }
 
-/// [`first_chars`] (`first`) or [`required`]: they differ only in which part of a
-/// concatenation speaks for it.
-fn chars(hir: &Hir, first: bool) -> Option<Vec<u32>> {
-    let mut set = match hir.kind() {
+/// Sets of characters such that every match of `hir` contains a character of each set (a
+/// conjunction of clauses; empty: nothing is known). `(钱|款).{0,6}(没|还没|不)(到|退)` gives
+/// {钱, 款}, {没, 还, 不} and {到, 退}; a literal gives each of its characters. Each set holds
+/// at most [`MAX_CHARS`] characters, and at most [`MAX_CLAUSES`] sets are kept, the smallest.
+pub(crate) fn clauses(hir: &Hir) -> Vec<Vec<u32>> {
+    let mut out = match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) | HirKind::Class(Class::Bytes(_)) => Vec::new(),
+        HirKind::Literal(lit) => match std::str::from_utf8(&lit.0) {
+            Ok(s) => s.chars().map(|c| vec![c as u32]).collect(),
+            Err(_) => Vec::new(),
+        },
+        HirKind::Class(Class::Unicode(cls)) => class_chars(cls).into_iter().collect(),
+        HirKind::Repetition(rep) if rep.min > 0 => clauses(&rep.sub),
+        HirKind::Repetition(_) => Vec::new(),
+        HirKind::Capture(cap) => clauses(&cap.sub),
+        // Every part must match: all their clauses hold.
+        HirKind::Concat(parts) => parts.iter().flat_map(clauses).collect(),
+        // Some branch matches: the union of one clause of each branch holds (the smallest).
+        HirKind::Alternation(branches) => {
+            let mut union = Vec::new();
+            for b in branches {
+                let Some(c) = clauses(b).into_iter().min_by_key(Vec::len) else {
+                    return Vec::new();
+                };
+                union.extend(c);
+                if union.len() > MAX_CHARS {
+                    return Vec::new();
+                }
+            }
+            union.sort_unstable();
+            union.dedup();
+            vec![union]
+        }
+    };
+    for c in &mut out {
+        c.sort_unstable();
+        c.dedup();
+    }
+    out.retain(|c| !c.is_empty() && c.len() <= MAX_CHARS);
+    out.sort_unstable_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+    out.dedup();
+    out.truncate(MAX_CLAUSES);
+    out
+}
+
+/// Most clauses kept for one rule.
+const MAX_CLAUSES: usize = 8;
+
+/// The characters of a Unicode class, if it has at most [`MAX_CHARS`].
+fn class_chars(cls: &regex_syntax::hir::ClassUnicode) -> Option<Vec<u32>> {
+    let mut out = Vec::new();
+    for r in cls.ranges() {
+        let (a, b) = (r.start() as u32, r.end() as u32);
+        if out.len() + (b - a) as usize >= MAX_CHARS {
+            return None;
+        }
+        out.extend(a..=b);
+    }
+    Some(out)
+}
+
+/// [`first_chars`] without the final sort and bound.
+fn starts(hir: &Hir) -> Option<Vec<u32>> {
+    match hir.kind() {
         HirKind::Empty | HirKind::Look(_) | HirKind::Class(Class::Bytes(_)) => None,
-        // Any character of a literal is required; its first also begins it.
         HirKind::Literal(lit) => {
             std::str::from_utf8(&lit.0).ok()?.chars().next().map(|c| vec![c as u32])
         }
-        HirKind::Class(Class::Unicode(cls)) => {
-            let mut out = Vec::new();
-            for r in cls.ranges() {
-                let (a, b) = (r.start() as u32, r.end() as u32);
-                if out.len() + (b - a) as usize >= MAX_CHARS {
-                    return None;
-                }
-                out.extend(a..=b);
-            }
-            Some(out)
-        }
-        HirKind::Repetition(rep) if rep.min > 0 => chars(&rep.sub, first),
+        HirKind::Class(Class::Unicode(cls)) => class_chars(cls),
+        HirKind::Repetition(rep) if rep.min > 0 => starts(&rep.sub),
         HirKind::Repetition(_) => None,
-        HirKind::Capture(cap) => chars(&cap.sub, first),
+        HirKind::Capture(cap) => starts(&cap.sub),
         // The first part that is not a zero-width assertion begins every match, unless it
         // may be empty.
-        HirKind::Concat(parts) if first => parts
+        HirKind::Concat(parts) => parts
             .iter()
             .find(|p| !matches!(p.kind(), HirKind::Look(_)))
             .filter(|p| p.properties().minimum_len() != Some(0))
-            .and_then(|p| chars(p, true)),
-        // Any one part that must match will do: take the smallest.
-        HirKind::Concat(parts) => parts.iter().filter_map(|p| chars(p, false)).min_by_key(Vec::len),
+            .and_then(starts),
         // Every branch must give its characters.
         HirKind::Alternation(branches) => {
             let mut out = Vec::new();
             for b in branches {
-                out.extend(chars(b, first)?);
+                out.extend(starts(b)?);
                 if out.len() > MAX_CHARS {
                     return None;
                 }
             }
             Some(out)
         }
-    }?;
-    set.sort_unstable();
-    set.dedup();
-    (!set.is_empty() && set.len() <= MAX_CHARS).then_some(set)
+    }
 }
 
 #[cfg(test)]
@@ -250,8 +342,23 @@ mod tests {
     }
 
     #[test]
+    fn clauses_of_a_rule() {
+        let cl = |p: &str| -> Vec<String> {
+            clauses(&regex_syntax::parse(p).unwrap())
+                .into_iter()
+                .map(|c| c.into_iter().filter_map(char::from_u32).collect())
+                .collect()
+        };
+        assert_eq!(cl("(钱|款).{0,6}(没|还没|不)(到|退)"), ["不没", "到退", "款钱"]);
+        assert_eq!(cl("显示签收.{0,6}(没|未)"), ["收", "显", "示", "签", "未没"]);
+        assert_eq!(cl("(转|找)(个)?人$"), ["人", "找转"]);
+        assert!(cl(r"^\d+$").is_empty());
+        assert!(cl("(a|b*)c?").is_empty());
+    }
+
+    #[test]
     fn required_characters() {
-        assert_eq!(chars("(钱|款).{0,6}(没|还没|不)(到|退)").as_deref(), Some("款钱"));
+        assert_eq!(chars("(钱|款).{0,6}(没|还没|不)(到|退)").as_deref(), Some("不没"));
         assert_eq!(chars("(给|打|写|安排)(你们)?.{0,2}(差|负|中)评").as_deref(), Some("评"));
         assert_eq!(chars("^(在|你好|hi)[?？]*$").as_deref(), Some("h你在"));
         assert_eq!(chars("(?i)ok").as_deref(), Some("Oo"));
