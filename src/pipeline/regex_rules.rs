@@ -40,13 +40,19 @@ pub(crate) struct Filtered {
     /// Per rule: the clauses it needs (bits of `triggers`' masks), 0 for none. A rule can
     /// match only where every clause it needs is present.
     needs: Vec<u64>,
-    /// `(char, clauses that char makes present)`, sorted by char. A clause is a set of
-    /// characters one of which every match of some rule contains ([`clauses`]).
+    /// `(char, clauses that char makes present)`, sorted by char after a first entry
+    /// `(u32::MAX, 0)` that stands for "none". A clause is a set of characters one of which
+    /// every match of some rule contains ([`clauses`]).
     triggers: Vec<(u32, u64)>,
-    /// Bit `c % 4096` is set for every trigger character `c`: most characters of a message
-    /// are ruled out by one test, without the search.
-    bloom: Box<[u64; 64]>,
+    /// Per `c % 4096`: the index in `triggers` of the one trigger character in that bucket
+    /// (0: none), or [`SHARED`] when several share it. A character costs one lookup and one
+    /// comparison, with no branch on whether it is a trigger.
+    buckets: Box<[u16; 4096]>,
 }
+
+/// A bucket of [`Filtered::buckets`] that several trigger characters share: they are
+/// searched for in the sorted list.
+const SHARED: u16 = u16::MAX;
 
 /// Sizes of the compiled regexes (see `intent.rs`).
 #[derive(Debug, Clone, Copy)]
@@ -130,11 +136,13 @@ impl RegexRules {
             .enumerate()
             .flat_map(|(b, c)| c.iter().map(move |&ch| (ch, 1u64 << b)))
             .collect();
-        let (triggers, first) = (merge(by_char), merge(first));
-        let mut bloom = Box::new([0u64; 64]);
-        for &(c, _) in &triggers {
-            let b = c as usize & 4095;
-            bloom[b >> 6] |= 1 << (b & 63);
+        let (mut triggers, first) = (merge(by_char), merge(first));
+        triggers.insert(0, (u32::MAX, 0));
+        let mut buckets = Box::new([0u16; 4096]);
+        for (i, &(c, _)) in triggers.iter().enumerate().skip(1) {
+            let b = &mut buckets[c as usize & 4095];
+            // At most 64 clauses of at most `MAX_CHARS` characters: the index fits.
+            *b = if *b == 0 { i as u16 } else { SHARED };
         }
         Ok(RegexRules::Filtered(Filtered {
             regexes,
@@ -143,7 +151,7 @@ impl RegexRules {
             first,
             needs,
             triggers,
-            bloom,
+            buckets,
         }))
     }
 
@@ -159,13 +167,17 @@ impl RegexRules {
             }
             RegexRules::Filtered(r) => {
                 let mut present = 0u64;
-                if !r.triggers.is_empty() {
+                if r.triggers.len() > 1 {
+                    let sorted = &r.triggers[1..];
                     for c in text.chars() {
-                        let (c, b) = (c as u32, c as usize & 4095);
-                        if r.bloom[b >> 6] >> (b & 63) & 1 != 0
-                            && let Ok(i) = r.triggers.binary_search_by_key(&c, |t| t.0)
-                        {
-                            present |= r.triggers[i].1;
+                        let c = c as u32;
+                        let i = r.buckets[c as usize & 4095];
+                        if i == SHARED {
+                            if let Ok(i) = sorted.binary_search_by_key(&c, |t| t.0) {
+                                present |= sorted[i].1;
+                            }
+                        } else if let Some(&(t, mask)) = r.triggers.get(usize::from(i)) {
+                            present |= if t == c { mask } else { 0 };
                         }
                     }
                 }
