@@ -1118,9 +1118,8 @@ impl IntentStage {
             }
         }
         let top = keys.map(|k| {
-            (k != 0).then(|| {
-                (IntentId((u32::MAX - k as u32) as u16), f32::from_bits((k >> 32) as u32))
-            })
+            (k != 0)
+                .then(|| (IntentId((u32::MAX - k as u32) as u16), f32::from_bits((k >> 32) as u32)))
         });
         let other = catalog.other();
         let (best, p_best) = top[0].unwrap_or((other, 1.0));
