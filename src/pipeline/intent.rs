@@ -734,10 +734,15 @@ impl LinearModel {
             }
         }
         rows.extend(hashes.iter().filter_map(|&h| self.lookup(h)));
-        // The same for the weight rows: all are requested before the first is added.
+        // The same for the weight rows and their scales: all are requested before the first
+        // is added.
         for &row in rows.iter() {
             if let Some(w) = self.qw.get(row as usize * self.stride) {
                 super::prefetch(w);
+            }
+            // The row's scale lives in an array of its own: a second line to request.
+            if let Some(q) = self.qscale.get(row as usize) {
+                super::prefetch(q);
             }
         }
         let n = hashes.len();
