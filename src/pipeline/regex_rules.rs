@@ -2,14 +2,15 @@
 //!
 //! A `RegexSet` of a dozen rules over Chinese text runs every byte of every message through
 //! one lazy DFA of the union of all rules; perf put it at about 9 % of a chat message's time
-//! although few messages match any rule. Most rules cannot match unless the message holds
-//! one of a few characters: `(钱|款).{0,6}(没|还没|不)(到|退)` needs 钱 or 款 (or 到, 退: any
-//! required part will do), `(给|打|写|安排)(你们)?.{0,2}(差|负|中)评` needs 评. Those
-//! characters are read off each rule's syntax tree when it compiles ([`required`]); at run
-//! time one pass over the message's characters tells which rules are possible, and only those
-//! run, each alone (where the regex crate's own literal prefilters apply). A rule with no such
-//! characters (`^\d+$`) always runs. The rules that match are exactly those the set reports,
-//! in the same order.
+//! although few messages match any rule. No rule can match unless the message holds a
+//! character of each of a few sets: `(钱|款).{0,6}(没|还没|不)(到|退)` needs one of 钱 款, one
+//! of 不 没 and one of 到 退; `(给|打|写|安排)(你们)?.{0,2}(差|负|中)评` needs 评 among others.
+//! Those sets ([`clauses`]) are read off each rule's syntax tree when it compiles, and each
+//! distinct set gets a bit; at run time one pass over the message's characters (one table
+//! lookup each) says which sets are present, a rule runs only when all of its sets are, and it
+//! runs alone (where the regex crate's own literal prefilters apply). A rule with no such set
+//! (`^\d+$`) always runs. The rules that match are exactly those the set reports, in the
+//! same order.
 //!
 //! Lists of more than 64 regex rules keep the plain set (a rule's bit in a `u64` mask names
 //! it).
