@@ -734,8 +734,8 @@ impl LinearModel {
             }
         }
         rows.extend(hashes.iter().filter_map(|&h| self.lookup(h)));
-        // The same for the weight rows and their scales: all are requested before the first
-        // is added.
+        // The same for the weight rows, their scales and their evidence labels (six of the
+        // labels will be read): all are requested before the first row is added.
         for &row in rows.iter() {
             if let Some(w) = self.qw.get(row as usize * self.stride) {
                 super::prefetch(w);
@@ -743,6 +743,9 @@ impl LinearModel {
             // The row's scale lives in an array of its own: a second line to request.
             if let Some(q) = self.qscale.get(row as usize) {
                 super::prefetch(q);
+            }
+            if let Some(l) = self.names.get(row as usize) {
+                super::prefetch(l);
             }
         }
         let n = hashes.len();
