@@ -844,8 +844,11 @@ pub(crate) struct RuleMatcher<T> {
     keywords: Option<Keywords>,
     /// Per distinct keyword pattern: every rule spelled that way (a merchant rule may repeat a
     /// default keyword for another intent; the matcher reports one pattern per match, so
-    /// identical keywords share one pattern and all their rules fire).
-    kw: Vec<Vec<u32>>,
+    /// identical keywords share one pattern and all their rules fire): the rules of pattern
+    /// `p` are `kw_rules[kw_start[p]..kw_start[p + 1]]`, one flat array, so a hit reads no
+    /// per-pattern heap block.
+    kw_start: Vec<u32>,
+    kw_rules: Vec<u32>,
     regexes: Option<RegexRules>,
     /// Per regex pattern: its rule.
     rx: Vec<u32>,
@@ -936,15 +939,29 @@ impl<T> RuleMatcher<T> {
                 source,
             })?)
         };
-        Ok(RuleMatcher { keywords, kw, regexes, rx, rules: out })
+        let mut kw_start = Vec::with_capacity(kw.len() + 1);
+        let mut kw_rules = Vec::new();
+        for rules in &kw {
+            kw_start.push(kw_rules.len() as u32);
+            kw_rules.extend_from_slice(rules);
+        }
+        kw_start.push(kw_rules.len() as u32);
+        Ok(RuleMatcher { keywords, kw_start, kw_rules, regexes, rx, rules: out })
     }
 
     /// Calls `f` for every rule that matches the normalised `text` (a keyword once per match).
     pub(crate) fn for_each_hit(&self, text: &str, mut f: impl FnMut(&Rule<T>)) {
         if let Some(ac) = &self.keywords {
             for m in ac.find_iter(text) {
-                for &i in &self.kw[m.pattern] {
-                    f(&self.rules[i as usize]);
+                let (Some(&a), Some(&b)) =
+                    (self.kw_start.get(m.pattern), self.kw_start.get(m.pattern + 1))
+                else {
+                    continue;
+                };
+                for &i in self.kw_rules.get(a as usize..b as usize).unwrap_or_default() {
+                    if let Some(r) = self.rules.get(i as usize) {
+                        f(r);
+                    }
                 }
             }
         }
