@@ -37,6 +37,65 @@ pub(crate) struct SlotExtractor {
     amount_cn: Regex,
     /// Time phrases.
     time: Regex,
+    /// The prefilter's characters ([`CUES`]) by `(c * mult) >> 24`: one lookup and one
+    /// comparison per character of a message, with no branch on the character.
+    cues: Box<[(u32, u8); 256]>,
+    mult: u32,
+}
+
+/// Prefilter flags of a character (see `extract`).
+const CN: u8 = 1;
+const TIME_CUE: u8 = 2;
+const METRE_CUE: u8 = 4;
+const YUAN_CUE: u8 = 8;
+
+/// The characters the Chinese patterns need, and what each makes possible: `has_cn` (a
+/// Chinese-unit pattern may match), time (every time phrase holds one: see TIME), 米 (every
+/// METRE match), 块 / 元 (every AMOUNT_CN match).
+const CUES: [(char, u8); 23] = [
+    ('米', CN | METRE_CUE),
+    ('块', CN | YUAN_CUE),
+    ('元', CN | YUAN_CUE),
+    ('码', CN),
+    ('¥', CN),
+    ('天', CN | TIME_CUE),
+    ('周', CN | TIME_CUE),
+    ('星', CN | TIME_CUE),
+    ('礼', CN | TIME_CUE),
+    ('点', CN | TIME_CUE),
+    ('号', CN | TIME_CUE),
+    ('晚', CN | TIME_CUE),
+    ('早', CN | TIME_CUE),
+    ('时', CN | TIME_CUE),
+    ('末', CN | TIME_CUE),
+    ('底', CN | TIME_CUE),
+    ('初', CN | TIME_CUE),
+    ('节', CN | TIME_CUE),
+    ('年', CN | TIME_CUE),
+    ('双', CN | TIME_CUE),
+    ('钟', TIME_CUE),
+    ('月', TIME_CUE),
+    ('日', TIME_CUE),
+];
+
+/// The [`CUES`] table: the first odd multiplier (from a fixed start, so the table is the same
+/// on every build) under which no two cue characters share a slot.
+fn cue_table() -> (Box<[(u32, u8); 256]>, u32) {
+    let mut mult: u32 = 0x9E37_79B1;
+    loop {
+        // Slot 0 of an unused bucket holds a character no text has.
+        let mut t = Box::new([(u32::MAX, 0u8); 256]);
+        let fits = CUES.iter().all(|&(c, f)| {
+            let slot = &mut t[((c as u32).wrapping_mul(mult) >> 24) as usize];
+            let free = slot.0 == u32::MAX;
+            *slot = (c as u32, f);
+            free
+        });
+        if fits {
+            return (t, mult);
+        }
+        mult = mult.wrapping_add(2);
+    }
 }
 
 const NUMBER: &str = r"(¥|rmb)? ?([0-9]+(?:\.[0-9]+)?)(?: ?(cm|厘米|公分|kg|公斤|千克|斤|元|块钱|块|rmb|码|号|米|m))?";
@@ -68,7 +127,10 @@ impl SlotExtractor {
                 source,
             })
         };
+        let (cues, mult) = cue_table();
         Ok(SlotExtractor {
+            cues,
+            mult,
             number: re("number", NUMBER)?,
             metre: re("metre", METRE)?,
             amount_cn: re("amount_cn", AMOUNT_CN)?,
@@ -87,26 +149,17 @@ impl SlotExtractor {
         // One pass over the characters gives the prefilters of the Chinese patterns: `has_cn`,
         // any character a Chinese-unit pattern needs; and, for each regex, whether a
         // character every one of its matches contains is present (skipping it is then exact).
-        let (mut has_cn, mut has_metre, mut has_yuan, mut has_time) = (false, false, false, false);
-        for c in text.chars().filter(|c| !c.is_ascii()) {
-            let (cn, time) = match c {
-                '米' => {
-                    has_metre = true;
-                    (true, false)
-                }
-                '块' | '元' => {
-                    has_yuan = true;
-                    (true, false)
-                }
-                '码' | '¥' => (true, false),
-                '天' | '周' | '星' | '礼' | '点' | '号' | '晚' | '早' | '时' | '末' | '底'
-                | '初' | '节' | '年' | '双' => (true, true),
-                '钟' | '月' | '日' => (false, true),
-                _ => continue,
-            };
-            has_cn |= cn;
-            has_time |= time;
+        let mut flags = 0u8;
+        for c in text.chars() {
+            let (k, f) = self.cues[((c as u32).wrapping_mul(self.mult) >> 24) as usize];
+            flags |= f & u8::from(k == c as u32).wrapping_neg();
         }
+        let (has_cn, has_metre, has_yuan, has_time) = (
+            flags & CN != 0,
+            flags & METRE_CUE != 0,
+            flags & YUAN_CUE != 0,
+            flags & TIME_CUE != 0,
+        );
         if !has_digit && !has_alpha && !has_cn {
             return;
         }
@@ -482,6 +535,15 @@ mod tests {
     /// The prefilters of `extract` skip a regex only where it cannot match: on every sample
     /// message and on phrases built from every alternative of the patterns, a match always
     /// holds one of the characters its prefilter looks for.
+    #[test]
+    fn every_cue_has_its_own_slot() {
+        let (t, mult) = cue_table();
+        for &(c, f) in &CUES {
+            assert_eq!(t[((c as u32).wrapping_mul(mult) >> 24) as usize], (c as u32, f));
+        }
+        assert_eq!(t.iter().filter(|e| e.0 != u32::MAX).count(), CUES.len());
+    }
+
     #[test]
     fn prefilters_skip_only_what_cannot_match() {
         let time_chars = "天周星礼点号晚早时末底初节年双钟月日";
