@@ -154,12 +154,8 @@ impl SlotExtractor {
             let (k, f) = self.cues[((c as u32).wrapping_mul(self.mult) >> 24) as usize];
             flags |= f & u8::from(k == c as u32).wrapping_neg();
         }
-        let (has_cn, has_metre, has_yuan, has_time) = (
-            flags & CN != 0,
-            flags & METRE_CUE != 0,
-            flags & YUAN_CUE != 0,
-            flags & TIME_CUE != 0,
-        );
+        let (has_cn, has_metre, has_yuan, has_time) =
+            (flags & CN != 0, flags & METRE_CUE != 0, flags & YUAN_CUE != 0, flags & TIME_CUE != 0);
         if !has_digit && !has_alpha && !has_cn {
             return;
         }
