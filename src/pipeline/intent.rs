@@ -1164,23 +1164,7 @@ impl IntentStage {
             scratch.scores.iter_mut().for_each(|s| *s /= z);
         }
 
-        // Top three (ties go to the lower id: deterministic). Each intent is one `u64` key,
-        // the probability's bits (a non-negative `f32`'s bits order like its value) over the
-        // inverted id, never 0 (0 marks an empty place), kept by a branch-free insertion:
-        // the probabilities come in no particular order.
-        let mut keys = [0u64; 3];
-        for (i, &p) in scratch.scores.iter().enumerate() {
-            let mut key = u64::from(p.to_bits()) << 32 | u64::from(u32::MAX - i as u32);
-            for k in keys.iter_mut() {
-                let (hi, lo) = if key > *k { (key, *k) } else { (*k, key) };
-                *k = hi;
-                key = lo;
-            }
-        }
-        let top = keys.map(|k| {
-            (k != 0)
-                .then(|| (IntentId((u32::MAX - k as u32) as u16), f32::from_bits((k >> 32) as u32)))
-        });
+        let top = top_three(&scratch.scores);
         let other = catalog.other();
         let (best, p_best) = top[0].unwrap_or((other, 1.0));
         let second = top[1];
@@ -1215,10 +1199,11 @@ impl IntentStage {
             let mut best = [0u64; MAX_EVIDENCE];
             // One byte a row when no count can pass 255 (a chat message: about 40 rows), so
             // the counters take 17.5 KiB for the default model instead of 70.
+            let w = |row| m.weight(row, k as u16);
             if scratch.rows.len() <= usize::from(u8::MAX) {
-                best_rows(m, k as u16, scale, &scratch.rows, &mut scratch.counts8, &mut best);
+                best_rows(m.row_count(), w, scale, &scratch.rows, &mut scratch.counts8, &mut best);
             } else {
-                best_rows(m, k as u16, scale, &scratch.rows, &mut scratch.counts, &mut best);
+                best_rows(m.row_count(), w, scale, &scratch.rows, &mut scratch.counts, &mut best);
             }
             let name = catalog.def(id).name;
             for &key in best.iter().take_while(|&&key| key != 0) {
@@ -1241,20 +1226,41 @@ impl IntentStage {
     }
 }
 
+/// The three most probable intents of `scores`, ties to the lower id (`None` past the end).
+///
+/// Each intent is one `u64` key, the probability's bits (a non-negative `f32`'s bits order like
+/// its value) over the inverted id, never 0 (0 marks an empty place), kept by a branch-free
+/// insertion: the probabilities come in no particular order, so a branch per comparison would
+/// often be mispredicted.
+fn top_three(scores: &[f32]) -> [Option<(IntentId, f32)>; 3] {
+    let mut keys = [0u64; 3];
+    for (i, &p) in scores.iter().enumerate() {
+        let mut key = u64::from(p.to_bits()) << 32 | u64::from(u32::MAX - i as u32);
+        for k in keys.iter_mut() {
+            let (hi, lo) = if key > *k { (key, *k) } else { (*k, key) };
+            *k = hi;
+            key = lo;
+        }
+    }
+    keys.map(|k| {
+        (k != 0).then(|| (IntentId((u32::MAX - k as u32) as u16), f32::from_bits((k >> 32) as u32)))
+    })
+}
+
 /// Keeps in `best` the strongest of `rows` for class `k` (see `classify`). A feature that
 /// occurs twice adds up: each row's occurrences are counted first, in `counts` (one counter
 /// per model row, all zeros between calls, so no sort is needed), then each row is taken once,
 /// at its first occurrence, resetting its counter. `C` must count up to `rows.len()`.
 fn best_rows<C: Copy + Default + PartialEq + std::ops::AddAssign + From<u8> + Into<u32>>(
-    m: &LinearModel,
-    k: u16,
+    row_count: usize,
+    weight: impl Fn(u32) -> f32,
     scale: f32,
     rows: &[u32],
     counts: &mut Vec<C>,
     best: &mut [u64; MAX_EVIDENCE],
 ) {
-    if counts.len() < m.row_count() {
-        counts.resize(m.row_count(), C::default());
+    if counts.len() < row_count {
+        counts.resize(row_count, C::default());
     }
     for &row in rows {
         if let Some(c) = counts.get_mut(row as usize) {
@@ -1264,7 +1270,7 @@ fn best_rows<C: Copy + Default + PartialEq + std::ops::AddAssign + From<u8> + In
     for &row in rows {
         let Some(c) = counts.get_mut(row as usize) else { continue };
         let n: u32 = std::mem::take(c).into();
-        let w = m.weight(row, k) * scale * n as f32;
+        let w = weight(row) * scale * n as f32;
         // A later occurrence finds its counter at 0, so `w` is 0 and the key too.
         let mut key =
             if w > 0.0 { u64::from(w.to_bits()) << 32 | u64::from(u32::MAX - row) } else { 0 };
@@ -1483,6 +1489,70 @@ mod tests {
         bad(m.replace("c1:退\t2\t0\t2", "c1:退\t2\t0\tNaN"), "finite");
         bad(m.replace("c1:退\t2\t", "c1:退\t-2\t"), "idf");
         bad(format!("{m}@hidden\t2\t0.5\n"), "second `@hidden`");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 500, ..Default::default() })]
+
+        /// The branch-free top three is a stable sort by probability, cut at three.
+        #[test]
+        fn top_three_is_the_stable_sort(
+            scores in proptest::collection::vec(
+                proptest::prop_oneof![0.0f32..1.0, proptest::sample::select(vec![0.0f32, 0.25, 0.5])],
+                0..30,
+            ),
+        ) {
+            let mut want: Vec<(usize, f32)> = scores.iter().copied().enumerate().collect();
+            want.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let got = top_three(&scores);
+            for (k, g) in got.iter().enumerate() {
+                proptest::prop_assert_eq!(*g, want.get(k).map(|&(i, p)| (IntentId(i as u16), p)));
+            }
+        }
+
+        /// The evidence selection is the sorted walk it replaced: each row's weight times its
+        /// occurrences, the positive ones by weight then lower row, the first six; and the
+        /// counters are all zeros again afterwards.
+        #[test]
+        fn best_rows_is_the_sorted_walk(
+            rows in proptest::collection::vec(0u32..40, 0..300),
+            weights in proptest::collection::vec(
+                proptest::prop_oneof![-2.0f32..2.0, proptest::sample::select(vec![0.0f32, 0.5, 1.0])],
+                40,
+            ),
+            scale in 0.05f32..1.0,
+        ) {
+            let weight = |r: u32| weights[r as usize];
+            let mut sorted = rows.clone();
+            sorted.sort_unstable();
+            let mut want: Vec<(f32, u32)> = Vec::new();
+            for run in sorted.chunk_by(|a, b| a == b) {
+                let w = weight(run[0]) * scale * run.len() as f32;
+                if w > 0.0 {
+                    want.push((w, run[0]));
+                }
+            }
+            want.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            want.truncate(MAX_EVIDENCE);
+            let decode = |best: &[u64; MAX_EVIDENCE]| -> Vec<(f32, u32)> {
+                best.iter()
+                    .take_while(|&&k| k != 0)
+                    .map(|&k| (f32::from_bits((k >> 32) as u32), u32::MAX - k as u32))
+                    .collect()
+            };
+            let mut c32 = Vec::<u32>::new();
+            let mut best = [0u64; MAX_EVIDENCE];
+            best_rows(40, weight, scale, &rows, &mut c32, &mut best);
+            proptest::prop_assert_eq!(decode(&best), want.clone());
+            proptest::prop_assert!(c32.iter().all(|&c| c == 0));
+            if rows.len() <= 255 {
+                let mut c8 = Vec::<u8>::new();
+                let mut best = [0u64; MAX_EVIDENCE];
+                best_rows(40, weight, scale, &rows, &mut c8, &mut best);
+                proptest::prop_assert_eq!(decode(&best), want);
+                proptest::prop_assert!(c8.iter().all(|&c| c == 0));
+            }
+        }
     }
 
     #[test]
