@@ -1555,6 +1555,33 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// `probe_first` answers what the probe loop answers, on sparse and full tables, for
+        /// keys present and absent (hashes that share a slot or a tag included).
+        #[test]
+        fn probe_first_is_the_probe_loop(
+            keys in proptest::collection::hash_set(0u64..4096, 0..200),
+            lookups in proptest::collection::vec(0u64..4096, 0..100),
+            spread in proptest::sample::select(vec![0u64, 1 << 32, 0x9E37_79B9_7F4A_7C15]),
+        ) {
+            let h = |k: u64| k.wrapping_mul(spread | 1) ^ (k << 32);
+            let entries: Vec<(u64, u32)> =
+                keys.iter().enumerate().map(|(i, &k)| (h(k), i as u32)).collect();
+            for table in [
+                build_table(entries.iter().copied()),
+                build_sparse_table(entries.iter().copied()),
+            ] {
+                for &k in keys.iter().chain(&lookups) {
+                    proptest::prop_assert_eq!(
+                        probe_first(&table, h(k)),
+                        probe(&table, h(k)).unwrap_or(u32::MAX)
+                    );
+                }
+            }
+            proptest::prop_assert_eq!(probe_first(&[], 7), u32::MAX);
+        }
+    }
+
     #[test]
     // Reversed and out-of-bounds spans on purpose: token spans from outside must not panic.
     #[allow(clippy::reversed_empty_ranges)]
