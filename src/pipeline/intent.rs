@@ -1191,11 +1191,9 @@ impl IntentStage {
             && let Some(k) = self.model_ids.iter().position(|&i| i == id)
         {
             // The strongest few under the order (weight, then lower row), whatever order the
-            // rows come in. Each candidate is one `u64` key: a positive `f32`'s bits order like
-            // its value, and the inverted row breaks ties; 0 stands for "none". The six best
-            // are kept by a branch-free insertion (a max/min pass over a sorted array): the
-            // weights arrive in no particular order, so a branch per comparison would be
-            // mispredicted about every other time.
+            // rows come in: one `rank_key` per row (0 stands for "none"), the six best kept by
+            // `insert_key`: the weights arrive in no particular order, so a branch per
+            // comparison would be mispredicted about every other time.
             let mut best = [0u64; MAX_EVIDENCE];
             // One byte a row when no count can pass 255 (a chat message: about 40 rows), so
             // the counters take 17.5 KiB for the default model instead of 70.
@@ -1207,7 +1205,7 @@ impl IntentStage {
             }
             let name = catalog.def(id).name;
             for &key in best.iter().take_while(|&&key| key != 0) {
-                let (w, row) = (f32::from_bits((key >> 32) as u32), u32::MAX - key as u32);
+                let (w, row) = unrank(key);
                 push_evidence(out, EvidenceKind::Feature, m.name(row), name, w);
             }
         }
@@ -1228,26 +1226,45 @@ impl IntentStage {
 
 /// The three most probable intents of `scores`, ties to the lower id (`None` past the end).
 ///
-/// Each intent is one `u64` key, the probability's bits (a non-negative `f32`'s bits order like
-/// its value) over the inverted id, never 0 (0 marks an empty place), kept by a branch-free
-/// insertion: the probabilities come in no particular order, so a branch per comparison would
-/// often be mispredicted.
+/// Each intent is one [`rank_key`] (never 0: 0 marks an empty place), kept by [`insert_key`]:
+/// the probabilities come in no particular order, so a branch per comparison would often be
+/// mispredicted.
 fn top_three(scores: &[f32]) -> [Option<(IntentId, f32)>; 3] {
     let mut keys = [0u64; 3];
     for (i, &p) in scores.iter().enumerate() {
-        let mut key = u64::from(p.to_bits()) << 32 | u64::from(u32::MAX - i as u32);
-        for k in keys.iter_mut() {
-            let (hi, lo) = if key > *k { (key, *k) } else { (*k, key) };
-            *k = hi;
-            key = lo;
-        }
+        insert_key(&mut keys, rank_key(p, i as u32));
     }
     keys.map(|k| {
-        (k != 0).then(|| (IntentId((u32::MAX - k as u32) as u16), f32::from_bits((k >> 32) as u32)))
+        (k != 0).then(|| {
+            let (p, i) = unrank(k);
+            (IntentId(i as u16), p)
+        })
     })
 }
 
-/// Keeps in `best` the strongest of `rows` for class `k` (see `classify`). A feature that
+/// The selection key of a non-negative `value` with tie-breaking `id`: the value's bits (a
+/// non-negative `f32`'s bits order like its value) over the inverted id, so a larger key is a
+/// larger value, then a lower id; never 0 for an id below `u32::MAX`.
+fn rank_key(value: f32, id: u32) -> u64 {
+    u64::from(value.to_bits()) << 32 | u64::from(u32::MAX - id)
+}
+
+/// The value and id of a [`rank_key`].
+fn unrank(key: u64) -> (f32, u32) {
+    (f32::from_bits((key >> 32) as u32), u32::MAX - key as u32)
+}
+
+/// Inserts `key` into `keys` (sorted, largest first; the smallest falls off) by a max/min pass
+/// with no branch on the comparisons.
+fn insert_key<const N: usize>(keys: &mut [u64; N], mut key: u64) {
+    for k in keys.iter_mut() {
+        let (hi, lo) = if key > *k { (key, *k) } else { (*k, key) };
+        *k = hi;
+        key = lo;
+    }
+}
+
+/// Keeps in `best` the strongest of `rows` under `weight` (see `classify`). A feature that
 /// occurs twice adds up: each row's occurrences are counted first, in `counts` (one counter
 /// per model row, all zeros between calls, so no sort is needed), then each row is taken once,
 /// at its first occurrence, resetting its counter. `C` must count up to `rows.len()`.
@@ -1272,13 +1289,7 @@ fn best_rows<C: Copy + Default + PartialEq + std::ops::AddAssign + From<u8> + In
         let n: u32 = std::mem::take(c).into();
         let w = weight(row) * scale * n as f32;
         // A later occurrence finds its counter at 0, so `w` is 0 and the key too.
-        let mut key =
-            if w > 0.0 { u64::from(w.to_bits()) << 32 | u64::from(u32::MAX - row) } else { 0 };
-        for b in best.iter_mut() {
-            let (hi, lo) = if key > *b { (key, *b) } else { (*b, key) };
-            *b = hi;
-            key = lo;
-        }
+        insert_key(best, if w > 0.0 { rank_key(w, row) } else { 0 });
     }
 }
 

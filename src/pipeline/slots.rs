@@ -78,15 +78,21 @@ const CUES: [(char, u8); 23] = [
     ('日', TIME_CUE),
 ];
 
+/// The slot of character `c` in a [`cue_table`] built with `mult`.
+#[inline(always)]
+fn cue_slot(c: u32, mult: u32) -> usize {
+    (c.wrapping_mul(mult) >> 24) as usize
+}
+
 /// The [`CUES`] table: the first odd multiplier (from a fixed start, so the table is the same
 /// on every build) under which no two cue characters share a slot.
 fn cue_table() -> (Box<[(u32, u8); 256]>, u32) {
     let mut mult: u32 = 0x9E37_79B1;
     loop {
-        // Slot 0 of an unused bucket holds a character no text has.
+        // An unused slot holds `u32::MAX`, which is no character.
         let mut t = Box::new([(u32::MAX, 0u8); 256]);
         let fits = CUES.iter().all(|&(c, f)| {
-            let slot = &mut t[((c as u32).wrapping_mul(mult) >> 24) as usize];
+            let slot = &mut t[cue_slot(c as u32, mult)];
             let free = slot.0 == u32::MAX;
             *slot = (c as u32, f);
             free
@@ -151,7 +157,7 @@ impl SlotExtractor {
         // character every one of its matches contains is present (skipping it is then exact).
         let mut flags = 0u8;
         for c in text.chars() {
-            let (k, f) = self.cues[((c as u32).wrapping_mul(self.mult) >> 24) as usize];
+            let (k, f) = self.cues[cue_slot(c as u32, self.mult)];
             flags |= f & u8::from(k == c as u32).wrapping_neg();
         }
         let (has_cn, has_metre, has_yuan, has_time) =
@@ -528,18 +534,18 @@ mod tests {
     static X: LazyLock<SlotExtractor> = LazyLock::new(|| SlotExtractor::new().unwrap());
     static N: LazyLock<Normalizer> = LazyLock::new(Normalizer::new);
 
-    /// The prefilters of `extract` skip a regex only where it cannot match: on every sample
-    /// message and on phrases built from every alternative of the patterns, a match always
-    /// holds one of the characters its prefilter looks for.
     #[test]
     fn every_cue_has_its_own_slot() {
         let (t, mult) = cue_table();
         for &(c, f) in &CUES {
-            assert_eq!(t[((c as u32).wrapping_mul(mult) >> 24) as usize], (c as u32, f));
+            assert_eq!(t[cue_slot(c as u32, mult)], (c as u32, f));
         }
         assert_eq!(t.iter().filter(|e| e.0 != u32::MAX).count(), CUES.len());
     }
 
+    /// The prefilters of `extract` skip a regex only where it cannot match: on every sample
+    /// message and on phrases built from every alternative of the patterns, a match always
+    /// holds one of the characters its prefilter looks for.
     #[test]
     fn prefilters_skip_only_what_cannot_match() {
         let time_chars = "天周星礼点号晚早时末底初节年双钟月日";
