@@ -126,7 +126,7 @@ impl Tokenizer {
         // jieba's `cut` returns a fresh Vec: the one allocation accepted per message.
         for t in self.jieba.cut(&text[..end], self.hmm) {
             // Same as `!trim().is_empty()`, but stops at the first character.
-            if !t.word.chars().all(char::is_whitespace) {
+            if !t.word.chars().all(super::is_space) {
                 out.push(t.byte_start as u32..t.byte_end as u32);
             }
         }
