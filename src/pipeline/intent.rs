@@ -225,7 +225,7 @@ impl FeatureSpec {
             let mut prev: Option<&str> = self.bounds.then_some(BEGIN);
             for t in tokens {
                 let Some(w) = text.get(t.start as usize..t.end as usize) else { continue };
-                if w.chars().all(char::is_whitespace) {
+                if w.chars().all(super::is_space) {
                     continue;
                 }
                 if self.words {
@@ -258,7 +258,7 @@ impl FeatureSpec {
         let mut any = false;
         let chars = text
             .char_indices()
-            .filter(|(_, c)| !c.is_whitespace())
+            .filter(|&(_, c)| !super::is_space(c))
             .map(|(i, c)| (&text[i..i + c.len_utf8()], false));
         let begin = self.bounds.then_some((BEGIN, true));
         let end_marker = self.bounds.then_some((END, true));
@@ -329,7 +329,7 @@ impl FeatureSpec {
             let w0 = start("w:");
             for t in tokens {
                 let Some(w) = text.get(t.start as usize..t.end as usize) else { continue };
-                if w.chars().all(char::is_whitespace) {
+                if w.chars().all(super::is_space) {
                     continue;
                 }
                 let mut h = w0;
@@ -343,7 +343,7 @@ impl FeatureSpec {
         let (c1, c2) = (start("c1:"), start("c2:"));
         let mut prev: Option<char> = None;
         for c in text.chars() {
-            if c.is_whitespace() {
+            if super::is_space(c) {
                 continue;
             }
             let mut h = c1;

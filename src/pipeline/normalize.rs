@@ -231,7 +231,7 @@ fn classify(c: char) -> Class {
         | 0xE0100..=0xE01EF
         | 0x20E3
         | 0x1F3FB..=0x1F3FF => Class::Modifier,
-        _ if c.is_whitespace() => Class::Space,
+        _ if super::is_space(c) => Class::Space,
         _ if c.is_control() => Class::Invisible,
         0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x2300..=0x23FF => {
             Class::Emoji(emoji_emotion(c))
