@@ -377,8 +377,14 @@ impl EngineBuilder {
         // One normaliser serves the messages and the keywords, which must be spelled alike.
         let normalizer = Normalizer::new();
         let build_models = || {
-            let intent = IntentStage::build(&catalog, &normalizer, &rules, model, intent_params)?;
-            let emotion = EmotionStage::build(&srcs(d.emotion, &self.emotion), emotion_model)?;
+            let mut intent =
+                IntentStage::build(&catalog, &normalizer, &rules, model, intent_params)?;
+            let mut emotion = EmotionStage::build(&srcs(d.emotion, &self.emotion), emotion_model)?;
+            // Both models read the same features by default: one table lookup per feature
+            // then finds the rows of both.
+            if let Some((spec, hashes)) = emotion.take_model_hashes() {
+                intent.join(spec, &hashes);
+            }
             Ok::<_, Error>((intent, emotion))
         };
         // jieba's dictionary and the two trained models are independent and each takes tens

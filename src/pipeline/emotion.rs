@@ -37,7 +37,7 @@ use crate::data::{Record, Source, records};
 use crate::decision::{Emotion, EmotionScore};
 use crate::error::Error;
 use crate::pipeline::Cues;
-use crate::pipeline::intent::{FeatureSpec, Hashed, feature_hash};
+use crate::pipeline::intent::{self, FeatureSpec, Hashed, feature_hash};
 use crate::pipeline::keywords::Keywords;
 
 const FORMAT: &str = "emotion v1";
@@ -228,34 +228,28 @@ pub(crate) struct EmotionStage {
 const CLASSES: usize = 3 + Emotion::COUNT;
 const CLASS_NAMES: [&str; 3] = ["valence_negative", "valence_neutral", "valence_positive"];
 
-/// One slot of the model's open-addressing table: the upper 32 bits of the feature's hash
-/// (0 = empty) and its weights quantised to `i16`, 32 bytes aligned, so a lookup reads one
-/// cache line.
+/// One feature's weights quantised to `i16`, 32 bytes aligned, so a row never straddles two
+/// cache lines.
 #[derive(Debug, Clone, Copy, Default)]
 #[repr(C, align(32))]
-struct Slot {
-    key: u32,
-    w: [i16; CLASSES],
-}
+struct Row([i16; CLASSES]);
 
 /// A parsed `emotion_model v1`: a linear model over the intent stage's hashed features (see
-/// [`FeatureSpec`]). The table is built for speed: each feature's weights sit beside its key
-/// (one cache line per lookup, where a hash map plus a row array would touch three), as
-/// `i16` times `quantum` (a step of 1/32767 of the largest weight, far below the precision
-/// the weights are written with).
+/// [`FeatureSpec`]). Feature hash -> row goes through an open-addressing table of the intent
+/// model's layout (8 bytes a slot, at most half full); the weights are a dense array of
+/// rows, as `i16` times `quantum` (a step of 1/32767 of the largest weight, far below the
+/// precision the weights are written with). When the engine joins the intent model's table
+/// with this one ([`intent::LinearModel::join`]), the intent stage's lookup finds the rows
+/// and this table serves only the clause after a contrast word.
 #[derive(Debug, Clone)]
 struct Model {
     spec: FeatureSpec,
     bias: [f32; CLASSES],
-    slots: Vec<Slot>,
-    /// `slots.len() - 1` (a power of two minus one).
-    mask: usize,
+    table: Vec<u64>,
+    weights: Vec<Row>,
+    /// The feature hash of each row, until the engine takes them for the join.
+    hashes: Vec<u64>,
     quantum: f32,
-}
-
-/// The slot key of a hash: its upper half, never 0.
-fn slot_key(h: u64) -> u32 {
-    ((h >> 32) as u32).max(1)
 }
 
 impl Model {
@@ -275,8 +269,9 @@ impl Model {
         let mut m = Model {
             spec: FeatureSpec::default(),
             bias: [0.0; CLASSES],
-            slots: Vec::new(),
-            mask: 0,
+            table: Vec::new(),
+            weights: Vec::new(),
+            hashes: Vec::new(),
             quantum: 1.0,
         };
         // (feature hash, weights, line)
@@ -374,69 +369,70 @@ impl Model {
         Ok(m)
     }
 
-    /// Builds the table (load factor at most 1/2, linear probing) from `(hash, weights, line)`
+    /// Builds the table (at most half full) and the weight rows from `(hash, weights, line)`
     /// rows; returns the line of a feature listed twice, if any.
     fn fill(&mut self, rows: &[(u64, [f32; CLASSES], usize)]) -> Option<usize> {
         let peak = rows.iter().flat_map(|r| r.1).fold(0.0f32, |a, w| a.max(w.abs()));
         self.quantum = if peak > 0.0 { peak / f32::from(i16::MAX) } else { 1.0 };
         let size = (rows.len() * 2).max(2).next_power_of_two();
-        self.slots = vec![Slot::default(); size];
-        self.mask = size - 1;
+        self.table = vec![0; size];
+        self.weights = Vec::with_capacity(rows.len());
+        self.hashes = Vec::with_capacity(rows.len());
         for &(h, w, line) in rows {
-            let key = slot_key(h);
-            let mut i = (h as usize) & self.mask;
-            // Two different features whose hashes share the upper half and the slot would
-            // read as one; with 32-bit keys and a table this sparse that is one in billions.
-            while self.slots[i].key != 0 && self.slots[i].key != key {
-                i = (i + 1) & self.mask;
-            }
-            if self.slots[i].key == key {
+            if !intent::insert(&mut self.table, h, self.weights.len() as u32) {
                 return Some(line);
             }
-            let slot = &mut self.slots[i];
-            slot.key = key;
-            for (q, x) in slot.w.iter_mut().zip(w) {
-                *q = (x / self.quantum).round().clamp(-32767.0, 32767.0) as i16;
-            }
+            self.weights
+                .push(Row(w.map(|x| (x / self.quantum).round().clamp(-32767.0, 32767.0) as i16)));
+            self.hashes.push(h);
         }
         None
     }
 
-    /// Adds the weights of the features `hashes` to `acc`.
+    /// Adds the weights of the features `hashes` to `acc`: every first slot is requested,
+    /// then every slot read (no branch on whether a feature is in the model), then every
+    /// weight row found requested, then added.
     #[inline]
     fn add(&self, hashes: &[u64], acc: &mut [i32; CLASSES]) {
-        self.prefetch(hashes);
-        for &h in hashes {
-            if let Some(s) = self.get(h) {
-                acc.iter_mut().zip(s.w).for_each(|(a, w)| *a += i32::from(w));
+        let Some(mask) = self.table.len().checked_sub(1) else { return };
+        for chunk in hashes.chunks(64) {
+            for &h in chunk {
+                if let Some(e) = self.table.get(h as usize & mask) {
+                    super::prefetch(e);
+                }
+            }
+            let mut rows = [0u32; 64];
+            let mut n = 0;
+            for &h in chunk {
+                let row = intent::probe_first(&self.table, h);
+                if let Some(r) = rows.get_mut(n) {
+                    *r = row;
+                }
+                n += usize::from(row != u32::MAX);
+            }
+            let rows = &rows[..n];
+            self.prefetch_rows(rows);
+            self.add_rows(rows, acc);
+        }
+    }
+
+    /// Requests the weight rows `rows` (a hint: see [`super::prefetch`]).
+    #[inline]
+    fn prefetch_rows(&self, rows: &[u32]) {
+        for &r in rows {
+            if let Some(w) = self.weights.get(r as usize) {
+                super::prefetch(w);
             }
         }
     }
 
-    /// Requests the first slot each of `hashes` probes (a hint: see [`super::prefetch`]).
+    /// Adds the weight rows `rows` to `acc` (integers: the order does not matter).
     #[inline]
-    fn prefetch(&self, hashes: &[u64]) {
-        for &h in hashes {
-            if let Some(s) = self.slots.get(h as usize & self.mask) {
-                super::prefetch(s);
+    fn add_rows(&self, rows: &[u32], acc: &mut [i32; CLASSES]) {
+        for &r in rows {
+            if let Some(w) = self.weights.get(r as usize) {
+                acc.iter_mut().zip(w.0).for_each(|(a, w)| *a += i32::from(w));
             }
-        }
-    }
-
-    /// The weights of the feature with hash `h`, if the model has it.
-    #[inline]
-    fn get(&self, h: u64) -> Option<&Slot> {
-        let key = slot_key(h);
-        let mut i = (h as usize) & self.mask;
-        loop {
-            let s = self.slots.get(i)?;
-            if s.key == key {
-                return Some(s);
-            }
-            if s.key == 0 {
-                return None;
-            }
-            i = (i + 1) & self.mask;
         }
     }
 
@@ -458,10 +454,14 @@ impl Model {
     }
 
     /// [`Model::score`] from the message's feature hashes under this model's spec, computed
-    /// once by the intent stage: the same values without hashing the message a second time.
-    fn score_hashes(&self, hashes: &[u64]) -> [f32; CLASSES] {
+    /// once by the intent stage, and the rows its lookup found when the tables are joined:
+    /// the same values without hashing the message (or looking it up) a second time.
+    fn score_hashes(&self, hashes: &[u64], rows: Option<&[u32]>) -> [f32; CLASSES] {
         let mut acc = [0i32; CLASSES];
-        self.add(hashes, &mut acc);
+        match rows {
+            Some(rows) => self.add_rows(rows, &mut acc),
+            None => self.add(hashes, &mut acc),
+        }
         let n = hashes.len();
         let scale = if self.spec.sqrt_scale && n > 0 { 1.0 / (n as f32).sqrt() } else { 1.0 };
         let mut z = self.bias;
@@ -473,7 +473,7 @@ impl Model {
     fn score(&self, text: &str, tokens: &[Range<u32>]) -> [f32; CLASSES] {
         let mut acc = [0i32; CLASSES];
         let mut n = 0u32;
-        if !self.slots.is_empty() {
+        if !self.table.is_empty() {
             // Hash a batch of features first, then look them all up: the lookups do not
             // depend on each other, so the processor overlaps their cache misses.
             let mut batch = [0u64; 64];
@@ -634,6 +634,12 @@ impl EmotionStage {
         Ok(EmotionStage { automaton, kinds, closes, params, model })
     }
 
+    /// The learned model's spec and the feature hash of each of its rows, taken out of the
+    /// stage (the engine joins them into the intent model's table; nothing else reads them).
+    pub(crate) fn take_model_hashes(&mut self) -> Option<(FeatureSpec, Vec<u64>)> {
+        self.model.as_mut().map(|m| (m.spec, std::mem::take(&mut m.hashes)))
+    }
+
     /// Scores one normalised buyer message into `out`.
     pub(crate) fn score(
         &self,
@@ -676,6 +682,11 @@ impl EmotionStage {
         let mut deg: Option<(usize, f32)> = None;
         let mut sarcasm_end: Option<usize> = None;
         let neg_window_bytes = (p.neg_window.max(0.0) as usize) * 3;
+        // The model's weight rows, when the intent stage found them, are requested now: they
+        // arrive while the lexicon is read.
+        if let (Some(m), Some(rows)) = (&self.model, shared.and_then(|h| h.companion)) {
+            m.prefetch_rows(rows);
+        }
 
         if let Some(ac) = &self.automaton {
             for m in ac.find_iter(text) {
@@ -860,7 +871,7 @@ impl EmotionStage {
             None => self.lexicon_only(&s, extra),
             Some(m) => {
                 let mut z = match shared {
-                    Some(h) if h.spec == m.spec => m.score_hashes(h.hashes),
+                    Some(h) if h.spec == m.spec => m.score_hashes(h.hashes, h.companion),
                     _ => m.score(text, tokens),
                 };
                 // The model reads bags of n-grams: after a contrast word, the clause after it

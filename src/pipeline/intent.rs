@@ -49,6 +49,8 @@ pub(crate) struct IntentScratch {
     pub logits: Vec<f32>,
     /// Model rows matched by the message's features (for evidence).
     pub rows: Vec<u32>,
+    /// The companion model's rows matched by the same features (see [`Hashed::companion`]).
+    pub companion: Vec<u32>,
     /// Per model class: the summed weight of the learned rules that matched.
     pub rule_sums: Vec<f32>,
     /// The message's feature hashes under the model's [`FeatureSpec`], in
@@ -70,6 +72,10 @@ pub(crate) struct IntentScratch {
 pub(crate) struct Hashed<'a> {
     pub spec: FeatureSpec,
     pub hashes: &'a [u64],
+    /// The emotion model's rows of the features found in it, one per occurrence, when the
+    /// intent model's table was joined with the emotion model's ([`LinearModel::join`]):
+    /// the emotion stage then looks nothing up.
+    pub companion: Option<&'a [u32]>,
 }
 
 /// Most evidence items reported per message.
@@ -431,15 +437,41 @@ pub(crate) fn build_sparse_table(entries: impl ExactSizeIterator<Item = (u64, u3
 }
 
 fn fill_table(entries: impl ExactSizeIterator<Item = (u64, u32)>, cap: usize) -> Vec<u64> {
+    fill_raw(entries.map(|(h, row)| (h, row.wrapping_add(1))), cap)
+}
+
+/// A table of `cap` slots (a power of two) holding `(high 32 bits of h) << 32 | low` for
+/// each `(h, low)`, `low` never 0; [`probe_raw`] finds `low` again.
+fn fill_raw(entries: impl Iterator<Item = (u64, u32)>, cap: usize) -> Vec<u64> {
     let mut table = vec![0; cap];
-    for (h, row) in entries {
+    for (h, low) in entries {
         let mut i = h as usize & (cap - 1);
         while table[i] != 0 {
             i = (i + 1) & (cap - 1);
         }
-        table[i] = (h >> 32) << 32 | (row as u64 + 1);
+        table[i] = (h >> 32) << 32 | u64::from(low);
     }
     table
+}
+
+/// Puts `row` under `h` into a table of [`fill_table`]'s layout, unless the slots it probes
+/// already hold the same high 32 bits of a hash (then returns false: a feature listed
+/// twice, or, about once in four billion, two features a lookup could not tell apart).
+/// The table must keep at least one empty slot.
+pub(crate) fn insert(table: &mut [u64], h: u64, row: u32) -> bool {
+    let Some(mask) = table.len().checked_sub(1) else { return false };
+    let mut i = h as usize & mask;
+    loop {
+        let e = table[i];
+        if e == 0 {
+            table[i] = (h >> 32) << 32 | u64::from(row.wrapping_add(1));
+            return true;
+        }
+        if e >> 32 == h >> 32 {
+            return false;
+        }
+        i = (i + 1) & mask;
+    }
 }
 
 /// The row of the feature whose hash is `h` in a [`build_table`] table.
@@ -465,14 +497,20 @@ pub(crate) fn probe(table: &[u64], h: u64) -> Option<u32> {
 /// coin toss, so a branch on it is often mispredicted. Other first slots take the loop.
 #[inline(always)]
 pub(crate) fn probe_first(table: &[u64], h: u64) -> u32 {
-    let Some(mask) = table.len().checked_sub(1) else { return u32::MAX };
-    let Some(&e) = table.get(h as usize & mask) else { return u32::MAX };
+    probe_raw(table, h).wrapping_sub(1)
+}
+
+/// The low 32 bits of the entry of `h` in a [`fill_raw`] table, 0 when it has none; with no
+/// branch on the answer when the first slot decides (see [`probe_first`]).
+#[inline(always)]
+pub(crate) fn probe_raw(table: &[u64], h: u64) -> u32 {
+    let Some(mask) = table.len().checked_sub(1) else { return 0 };
+    let Some(&e) = table.get(h as usize & mask) else { return 0 };
     let hit = e != 0 && e >> 32 == h >> 32;
     if !hit && e != 0 {
-        return probe(table, h).unwrap_or(u32::MAX);
+        return probe(table, h).map_or(0, |row| row.wrapping_add(1));
     }
-    let row = (e as u32).wrapping_sub(1);
-    if hit { row } else { u32::MAX }
+    if hit { e as u32 } else { 0 }
 }
 
 /// A parsed `intent_model v1`: sparse per-feature weights over the model's own classes,
@@ -502,6 +540,11 @@ pub(crate) struct LinearModel {
     /// empty slot: one compact array (8 bytes a slot), where a general hash map touches more
     /// memory, and sparse enough that [`probe_first`] rarely needs a second slot.
     table: Vec<u64>,
+    /// The feature hash of each row (for [`LinearModel::join`]).
+    row_hashes: Vec<u64>,
+    /// Bits of a table entry's low half that hold `row + 1`: 32, or fewer when the table was
+    /// joined with a companion model's and the bits above hold the companion's `row + 1`.
+    row_bits: u32,
     /// The weights as a dense `rows x stride` matrix of `i8`, each row scaled by its own
     /// factor in `qscale` (largest magnitude -> 127): a row is `stride` contiguous bytes
     /// (the classes, then zeros up to a multiple of [`LANES`]; 24 bytes for the 21 default
@@ -547,6 +590,8 @@ impl LinearModel {
             rule_ids: HashSet::new(),
             rule_rows: Vec::new(),
             table: Vec::new(),
+            row_hashes: Vec::new(),
+            row_bits: 32,
             qw: Vec::new(),
             qscale: Vec::new(),
             stride: 0,
@@ -704,8 +749,46 @@ impl LinearModel {
             }
         }
         m.table = build_sparse_table(m.index.iter().map(|(&h, &row)| (h, row)));
+        m.row_hashes = vec![0; m.rows.len()];
+        for (&h, &row) in &m.index {
+            if let Some(x) = m.row_hashes.get_mut(row as usize) {
+                *x = h;
+            }
+        }
         m.index = HashMap::default();
         Ok(m)
+    }
+
+    /// Rebuilds the table so that one lookup also finds the row of a companion model over the
+    /// same features (`companion[row]` is the hash of that model's `row`): each entry keeps
+    /// this model's `row + 1` in its low `row_bits` bits and the companion's above them, and
+    /// [`LinearModel::score_hashes`] lists the companion's rows as it goes. Returns false and
+    /// changes nothing when the two row counts do not fit in 32 bits together.
+    pub(crate) fn join(&mut self, companion: &[u64]) -> bool {
+        let bits = |rows: usize| usize::BITS - rows.leading_zeros();
+        let (own, other) = (bits(self.rows.len()), bits(companion.len()));
+        if own + other > 32 || companion.is_empty() {
+            return false;
+        }
+        let mut low: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>> = HashMap::default();
+        for (row, &h) in self.row_hashes.iter().enumerate() {
+            low.insert(h, row as u32 + 1);
+        }
+        for (row, &h) in companion.iter().enumerate() {
+            *low.entry(h).or_insert(0) |= (row as u32 + 1) << own;
+        }
+        let mut entries: Vec<(u64, u32)> = low.into_iter().collect();
+        // Insertion order decides probe sequences only; sorting keeps the table reproducible.
+        entries.sort_unstable();
+        let cap = (entries.len() * 4).next_power_of_two().max(16);
+        self.table = fill_raw(entries.into_iter(), cap);
+        self.row_bits = own;
+        true
+    }
+
+    /// Whether [`LinearModel::join`] joined a companion.
+    pub(crate) fn joined(&self) -> bool {
+        self.row_bits < 32
     }
 
     /// Number of classes.
@@ -736,7 +819,8 @@ impl LinearModel {
     ) -> f32 {
         let mut hashes = Vec::new();
         self.spec.hashes(text, tokens, &mut hashes);
-        self.score_hashes(&hashes, rule_sums, logits, rows, &mut HiddenScratch::default())
+        let (mut companion, mut hidden) = (Vec::new(), HiddenScratch::default());
+        self.score_hashes(&hashes, rule_sums, logits, rows, &mut companion, &mut hidden)
     }
 
     /// [`LinearModel::score`] of a message whose feature hashes under [`LinearModel::spec`]
@@ -747,6 +831,7 @@ impl LinearModel {
         rule_sums: &[f32],
         logits: &mut Vec<f32>,
         rows: &mut Vec<u32>,
+        companion: &mut Vec<u32>,
         hidden: &mut HiddenScratch,
     ) -> f32 {
         logits.clear();
@@ -766,13 +851,34 @@ impl LinearModel {
         // Every hash writes its row in the next place, and only a hit moves the end on: no
         // branch on whether the feature is in the model.
         rows.resize(hashes.len(), 0);
+        companion.clear();
         let mut n = 0;
-        for &h in hashes {
-            let row = probe_first(&self.table, h);
-            if let Some(r) = rows.get_mut(n) {
-                *r = row;
+        if self.joined() {
+            // The same for the companion's rows, from the same entry.
+            companion.resize(hashes.len(), 0);
+            let (own, mask) = (self.row_bits, (1u32 << self.row_bits) - 1);
+            let mut k = 0;
+            for &h in hashes {
+                let low = probe_raw(&self.table, h);
+                let (row, other) = ((low & mask).wrapping_sub(1), (low >> own).wrapping_sub(1));
+                if let Some(r) = rows.get_mut(n) {
+                    *r = row;
+                }
+                n += usize::from(row != u32::MAX);
+                if let Some(r) = companion.get_mut(k) {
+                    *r = other;
+                }
+                k += usize::from(other != u32::MAX);
             }
-            n += usize::from(row != u32::MAX);
+            companion.truncate(k);
+        } else {
+            for &h in hashes {
+                let row = probe_first(&self.table, h);
+                if let Some(r) = rows.get_mut(n) {
+                    *r = row;
+                }
+                n += usize::from(row != u32::MAX);
+            }
         }
         rows.truncate(n);
         // The same for the weight rows, their scales and their evidence labels (six of the
@@ -1143,10 +1249,23 @@ impl IntentStage {
         Ok(stage)
     }
 
+    /// Joins the model's table with the emotion model's (see [`LinearModel::join`]) when both
+    /// read the same features; `hashes[row]` is the emotion model's feature hash of `row`.
+    pub(crate) fn join(&mut self, spec: FeatureSpec, hashes: &[u64]) -> bool {
+        match &mut self.model {
+            Some(m) if m.spec == spec => m.join(hashes),
+            _ => false,
+        }
+    }
+
     /// The feature hashes [`IntentStage::classify`] left in `scratch` (those of the text it
     /// was last called with), if the stage has a model.
     pub(crate) fn features<'a>(&self, scratch: &'a IntentScratch) -> Option<Hashed<'a>> {
-        self.model.as_ref().map(|m| Hashed { spec: m.spec, hashes: &scratch.hashes })
+        self.model.as_ref().map(|m| Hashed {
+            spec: m.spec,
+            hashes: &scratch.hashes,
+            companion: m.joined().then_some(scratch.companion.as_slice()),
+        })
     }
 
     pub(crate) fn classify(
@@ -1185,6 +1304,7 @@ impl IntentStage {
                 &scratch.rule_sums,
                 &mut scratch.logits,
                 &mut scratch.rows,
+                &mut scratch.companion,
                 &mut scratch.hidden,
             );
             let mean = scratch.logits.iter().sum::<f32>() / m.len().max(1) as f32;
@@ -1658,6 +1778,41 @@ mod tests {
             m.add_rows(&rows, scale, &mut got);
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             proptest::prop_assert_eq!(bits(&got), bits(&want));
+        }
+    }
+
+    proptest::proptest! {
+        /// A table joined with a companion model's finds the same rows of this model as
+        /// before, and the companion's rows of the same features, occurrence by occurrence.
+        #[test]
+        fn joined_table_finds_both_models_rows(
+            own in proptest::collection::btree_set(0u32..300, 1..60),
+            other in proptest::collection::btree_set(0u32..300, 1..200),
+            message in proptest::collection::vec(0u32..320, 0..80),
+        ) {
+            let feature = |k: u32| format!("c1:{}", char::from_u32(0x4e00 + k).unwrap());
+            let mut text = String::from("#format intent_model v1\n@intents\ta\tb\n@features\tc1\n@bias\t0\t0\n");
+            for &k in &own {
+                text.push_str(&format!("{}\ta:1\tb:-1\n", feature(k)));
+            }
+            let mut m = LinearModel::parse(("m.tsv", &text)).unwrap();
+            let hash = |k: u32| feature_hash("", &[&feature(k)], false);
+            let companion: Vec<u64> = other.iter().map(|&k| hash(k)).collect();
+            let hashes: Vec<u64> = message.iter().map(|&k| hash(k)).collect();
+            let (mut logits, mut rows, mut comp) = (Vec::new(), Vec::new(), Vec::new());
+            let mut hidden = HiddenScratch::default();
+            m.score_hashes(&hashes, &[], &mut logits, &mut rows, &mut comp, &mut hidden);
+            let (before, before_logits) = (rows.clone(), logits.clone());
+            proptest::prop_assert!(comp.is_empty());
+            proptest::prop_assert!(m.join(&companion));
+            m.score_hashes(&hashes, &[], &mut logits, &mut rows, &mut comp, &mut hidden);
+            proptest::prop_assert_eq!(&rows, &before);
+            proptest::prop_assert_eq!(&logits, &before_logits);
+            let want: Vec<u32> = message
+                .iter()
+                .filter_map(|k| other.iter().position(|o| o == k).map(|i| i as u32))
+                .collect();
+            proptest::prop_assert_eq!(comp, want);
         }
     }
 
