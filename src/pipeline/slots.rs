@@ -48,15 +48,38 @@ const CN: u8 = 1;
 const TIME_CUE: u8 = 2;
 const METRE_CUE: u8 = 4;
 const YUAN_CUE: u8 = 8;
+/// 码: `均码` is possible.
+const SIZE_CUE: u8 = 16;
+/// An ASCII digit, an ASCII letter.
+const DIGIT: u8 = 32;
+const ALPHA: u8 = 64;
+
+/// [`DIGIT`] or [`ALPHA`] of each ASCII character; entry 128 (0) stands for every other.
+const ASCII: [u8; 129] = {
+    let mut t = [0u8; 129];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_digit() {
+            DIGIT
+        } else if b.is_ascii_alphabetic() {
+            ALPHA
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
 
 /// The characters the Chinese patterns need, and what each makes possible: `has_cn` (a
 /// Chinese-unit pattern may match), time (every time phrase holds one: see TIME), 米 (every
-/// METRE match), 块 / 元 (every AMOUNT_CN match).
+/// METRE match), 块 / 元 (every AMOUNT_CN match), 码 (`均码`).
 const CUES: [(char, u8); 23] = [
     ('米', CN | METRE_CUE),
     ('块', CN | YUAN_CUE),
     ('元', CN | YUAN_CUE),
-    ('码', CN),
+    ('码', CN | SIZE_CUE),
     ('¥', CN),
     ('天', CN | TIME_CUE),
     ('周', CN | TIME_CUE),
@@ -148,18 +171,18 @@ impl SlotExtractor {
     /// number, phone, height, weight, size, amount, time. Never panics; linear in `text`.
     pub(crate) fn extract(&self, text: &str, out: &mut Vec<Slot>) {
         let start = out.len();
-        let b = text.as_bytes();
-        // Cheapest check first: one byte scan decides which patterns can match at all.
-        let has_digit = b.iter().any(u8::is_ascii_digit);
-        let has_alpha = b.iter().any(u8::is_ascii_alphabetic);
-        // One pass over the characters gives the prefilters of the Chinese patterns: `has_cn`,
-        // any character a Chinese-unit pattern needs; and, for each regex, whether a
-        // character every one of its matches contains is present (skipping it is then exact).
+        // One pass over the characters, with no branch on them, decides which patterns can
+        // match at all: ASCII digits and letters; `has_cn`, any character a Chinese-unit
+        // pattern needs; and, for each regex, whether a character every one of its matches
+        // contains is present (skipping it is then exact).
         let mut flags = 0u8;
         for c in text.chars() {
-            let (k, f) = self.cues[cue_slot(c as u32, self.mult)];
-            flags |= f & u8::from(k == c as u32).wrapping_neg();
+            let u = c as u32;
+            let (k, f) = self.cues[cue_slot(u, self.mult)];
+            flags |= f & u8::from(k == u).wrapping_neg();
+            flags |= ASCII[(u as usize).min(128)];
         }
+        let (has_digit, has_alpha) = (flags & DIGIT != 0, flags & ALPHA != 0);
         let (has_cn, has_metre, has_yuan, has_time) =
             (flags & CN != 0, flags & METRE_CUE != 0, flags & YUAN_CUE != 0, flags & TIME_CUE != 0);
         if !has_digit && !has_alpha && !has_cn {
@@ -172,7 +195,7 @@ impl SlotExtractor {
         if has_alpha {
             sizes(text, out);
         }
-        if text.contains("均码") {
+        if flags & SIZE_CUE != 0 && text.contains("均码") {
             push(out, Slot::Size(Label::truncated("均码")));
         }
         // Every amount in Chinese numerals ends in 块 or 元.
