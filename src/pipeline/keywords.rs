@@ -8,11 +8,13 @@
 //!
 //! [`Keywords`] is a character trie kept in one open-addressing hash table keyed by
 //! `(node, char)`: a keyword list of 8.8 KiB (the emotion lexicon) takes a table of 128 KiB.
-//! At each character the longest keyword starting there is looked up, one probe per
-//! character of the walk, and most walks end at the first probe. The matches are those of a
-//! leftmost-longest aho-corasick search over the same patterns: at every position where a
-//! keyword starts, the longest one wins (`退款到账` over `退款`, `不错` over the negator
-//! `不`); the search resumes after it; identical patterns report the first.
+//! A bit per BMP character (8 KiB) says whether any keyword starts with it: a pass over 64
+//! bytes of text at a time marks where walks can start, with no branch per character, and
+//! only there is the longest keyword looked up, one probe per character of the walk. The
+//! matches are those of a leftmost-longest aho-corasick search over the same patterns: at
+//! every position where a keyword starts, the longest one wins (`退款到账` over `退款`,
+//! `不错` over the negator `不`); the search resumes after it; identical patterns report the
+//! first.
 
 use crate::error::Error;
 
@@ -37,6 +39,10 @@ pub(crate) struct Keywords {
     edges: Vec<Edge>,
     /// `64 - log2(edges.len())`: the hash's top bits index the table.
     shift: u32,
+    /// Bit `c` (of `c & 63` in word `c >> 6`): some keyword starts with the BMP character `c`
+    /// (8 KiB). [`Iter`] finds every place a walk can start from these bits, with no branch
+    /// per character; characters above the BMP are always tried.
+    starts: Box<[u64; 1024]>,
 }
 
 /// One match: the pattern's index in the list given to [`Keywords::new`] and its byte span.
@@ -91,6 +97,13 @@ impl Keywords {
         let size = (edges.len() * 2).next_power_of_two().max(16);
         let shift = 64 - size.trailing_zeros();
         let mut table = vec![Edge::default(); size];
+        let mut starts = Box::new([0u64; 1024]);
+        for &k in edges.keys() {
+            let c = k & 0x1F_FFFF;
+            if k >> 21 == 1 && c < 0x1_0000 {
+                starts[(c >> 6) as usize] |= 1 << (c & 63);
+            }
+        }
         let mut sorted: Vec<_> = edges.into_iter().collect();
         // Insertion order decides probe sequences only; sorting keeps the table reproducible.
         sorted.sort_unstable_by_key(|&(k, _)| k);
@@ -101,7 +114,7 @@ impl Keywords {
             }
             table[s] = Edge { key: k, child, pattern };
         }
-        Ok(Some(Keywords { edges: table, shift }))
+        Ok(Some(Keywords { edges: table, shift, starts }))
     }
 
     /// The edge from `node` on `c`.
@@ -124,7 +137,14 @@ impl Keywords {
 
     /// The leftmost-longest, non-overlapping matches in `text`, left to right.
     pub(crate) fn find_iter<'a>(&'a self, text: &'a str) -> Iter<'a> {
-        Iter { kw: self, text: text.as_bytes(), at: 0 }
+        Iter { kw: self, text: text.as_bytes(), at: 0, base: 0, end: 0, mask: 0 }
+    }
+
+    /// 1 if a keyword may start with `c` (exact for the BMP), else 0.
+    #[inline(always)]
+    fn may_start(&self, c: u32) -> u64 {
+        let word = self.starts[(c >> 6) as usize & 1023];
+        (word >> (c & 63)) & 1 | u64::from(c >= 0x1_0000)
     }
 }
 
@@ -149,12 +169,36 @@ fn decode(b: &[u8], i: usize) -> (u32, usize) {
     }
 }
 
-/// Iterator of [`Keywords::find_iter`].
+/// Iterator of [`Keywords::find_iter`]. The text is read in windows of 64 bytes: one pass
+/// over a window's characters marks, in `mask`, the bytes where a character that starts some
+/// keyword begins (no branch on the character), and only those places are walked.
 #[derive(Debug)]
 pub(crate) struct Iter<'a> {
     kw: &'a Keywords,
     text: &'a [u8],
+    /// Where the next match may start (the end of the last one).
     at: usize,
+    /// The window: its first byte, the end of its last character, and bit `j` set when a
+    /// walk may start at byte `base + j` (bits before `at` cleared).
+    base: usize,
+    end: usize,
+    mask: u64,
+}
+
+impl Iter<'_> {
+    /// Marks the window of the characters that start in `from..from + 64`.
+    #[inline]
+    fn scan(&mut self, from: usize) {
+        let b = self.text;
+        let stop = (from + 64).min(b.len());
+        let (mut mask, mut p) = (0u64, from);
+        while p < stop {
+            let (c, len) = decode(b, p);
+            mask |= self.kw.may_start(c) << (p - from);
+            p += len;
+        }
+        (self.base, self.end, self.mask) = (from, p, mask);
+    }
 }
 
 impl Iterator for Iter<'_> {
@@ -163,13 +207,19 @@ impl Iterator for Iter<'_> {
     #[inline]
     fn next(&mut self) -> Option<Hit> {
         let b = self.text;
-        while self.at < b.len() {
-            let start = self.at;
-            let (c, len) = decode(b, start);
-            let Some(e) = self.kw.step(0, c) else {
-                self.at += len;
+        loop {
+            if self.mask == 0 {
+                let from = self.at.max(self.end);
+                if from >= b.len() {
+                    return None;
+                }
+                self.scan(from);
                 continue;
-            };
+            }
+            let start = self.base + self.mask.trailing_zeros() as usize;
+            self.mask &= self.mask - 1;
+            let (c, len) = decode(b, start);
+            let Some(e) = self.kw.step(0, c) else { continue };
             let mut best = (e.pattern != NONE).then_some((e.pattern, start + len));
             let (mut node, mut j) = (e.child, start + len);
             while j < b.len() {
@@ -181,15 +231,13 @@ impl Iterator for Iter<'_> {
                     best = Some((e.pattern, j));
                 }
             }
-            match best {
-                Some((p, end)) => {
-                    self.at = end;
-                    return Some(Hit { pattern: p as usize, start, end });
-                }
-                None => self.at += len,
+            if let Some((p, end)) = best {
+                self.at = end;
+                // Places inside the match are passed over.
+                self.mask &= (!0u64).checked_shl((end - self.base) as u32).unwrap_or(0);
+                return Some(Hit { pattern: p as usize, start, end });
             }
         }
-        None
     }
 }
 
@@ -248,7 +296,7 @@ mod tests {
         #[test]
         fn matches_aho_corasick(
             patterns in prop::collection::vec("[ab不错退款😡é]{1,4}", 1..24),
-            text in "[ab不错退款😡é x]{0,40}",
+            text in "[ab不错退款😡é x]{0,90}",
         ) {
             let kw = Keywords::new(&patterns).unwrap().unwrap();
             prop_assert_eq!(hits(&kw, &text), reference(&patterns, &text));
