@@ -135,16 +135,20 @@ fn main() -> ExitCode {
         }
         (ROUNDS * messages.len()) as f64
     };
-    let t = Instant::now();
-    let n = per_thread(&engine);
-    let one = n / t.elapsed().as_secs_f64();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let t = Instant::now();
-    let total: f64 = std::thread::scope(|scope| {
-        let hs: Vec<_> = (0..threads).map(|_| scope.spawn(|| per_thread(&engine))).collect();
-        hs.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
-    });
-    let all = total / t.elapsed().as_secs_f64();
+    // Each figure is the median of SCALING_REPEATS runs, one thread and all threads taking
+    // turns: a single run lasts a tenth of a second, short enough for a neighbour on a shared
+    // machine to move it by a third.
+    let (one, all) = alternate(
+        || per_thread(&engine),
+        || {
+            std::thread::scope(|scope| {
+                let hs: Vec<_> =
+                    (0..threads).map(|_| scope.spawn(|| per_thread(&engine))).collect();
+                hs.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
+            })
+        },
+    );
     // The same for the bare baseline: how far this machine's cores scale on work that shares
     // nothing but read-only tables, the ceiling the engine's scaling is judged against.
     let baseline_per_thread = || {
@@ -155,14 +159,12 @@ fn main() -> ExitCode {
         }
         (ROUNDS * messages.len()) as f64
     };
-    let t = Instant::now();
-    let base_one = baseline_per_thread() / t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let base_total: f64 = std::thread::scope(|scope| {
-        let hs: Vec<_> = (0..threads).map(|_| scope.spawn(baseline_per_thread)).collect();
-        hs.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
+    let (base_one, base_all) = alternate(baseline_per_thread, || {
+        std::thread::scope(|scope| {
+            let hs: Vec<_> = (0..threads).map(|_| scope.spawn(baseline_per_thread)).collect();
+            hs.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
+        })
     });
-    let base_all = base_total / t.elapsed().as_secs_f64();
     println!(
         "msgs_per_s_1_thread={one:.0} msgs_per_s_{threads}_threads={all:.0} scaling={:.2} baseline_scaling={:.2}",
         all / one,
@@ -173,6 +175,29 @@ fn main() -> ExitCode {
         median as f64 / base_median.max(1) as f64
     );
     ExitCode::SUCCESS
+}
+
+/// Runs of each throughput measurement (see `alternate`).
+const SCALING_REPEATS: usize = 5;
+
+/// Messages per second of `one` (one thread) and `all` (every thread), each returning the
+/// number of messages it fed: the median of [`SCALING_REPEATS`] runs of each, taking turns.
+fn alternate(mut one: impl FnMut() -> f64, mut all: impl FnMut() -> f64) -> (f64, f64) {
+    let rate = |f: &mut dyn FnMut() -> f64| {
+        let t = Instant::now();
+        let n = f();
+        n / t.elapsed().as_secs_f64()
+    };
+    let (mut ones, mut alls) = (Vec::new(), Vec::new());
+    for _ in 0..SCALING_REPEATS {
+        ones.push(rate(&mut one));
+        alls.push(rate(&mut all));
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    (median(&mut ones), median(&mut alls))
 }
 
 /// Median and 99th percentile of `xs` (sorted in place).
