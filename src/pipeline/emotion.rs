@@ -394,13 +394,8 @@ impl Model {
     /// weight row found requested, then added.
     #[inline]
     fn add(&self, hashes: &[u64], acc: &mut [i32; CLASSES]) {
-        let Some(mask) = self.table.len().checked_sub(1) else { return };
         for chunk in hashes.chunks(64) {
-            for &h in chunk {
-                if let Some(e) = self.table.get(h as usize & mask) {
-                    super::prefetch(e);
-                }
-            }
+            intent::prefetch_slots(&self.table, chunk);
             let mut rows = [0u32; 64];
             let mut n = 0;
             for &h in chunk {

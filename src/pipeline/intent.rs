@@ -474,6 +474,18 @@ pub(crate) fn insert(table: &mut [u64], h: u64, row: u32) -> bool {
     }
 }
 
+/// Requests the first slot each of `hashes` probes in a [`fill_raw`] table, so that the
+/// cache misses of the lookups that follow overlap (a hint: see [`super::prefetch`]).
+#[inline]
+pub(crate) fn prefetch_slots(table: &[u64], hashes: &[u64]) {
+    let Some(mask) = table.len().checked_sub(1) else { return };
+    for &h in hashes {
+        if let Some(e) = table.get(h as usize & mask) {
+            super::prefetch(e);
+        }
+    }
+}
+
 /// The row of the feature whose hash is `h` in a [`build_table`] table.
 #[inline]
 pub(crate) fn probe(table: &[u64], h: u64) -> Option<u32> {
@@ -540,7 +552,7 @@ pub(crate) struct LinearModel {
     /// empty slot: one compact array (8 bytes a slot), where a general hash map touches more
     /// memory, and sparse enough that [`probe_first`] rarely needs a second slot.
     table: Vec<u64>,
-    /// The feature hash of each row (for [`LinearModel::join`]).
+    /// The feature hash of each row, until [`LinearModel::join`] has used them.
     row_hashes: Vec<u64>,
     /// Bits of a table entry's low half that hold `row + 1`: 32, or fewer when the table was
     /// joined with a companion model's and the bits above hold the companion's `row + 1`.
@@ -783,6 +795,8 @@ impl LinearModel {
         let cap = (entries.len() * 4).next_power_of_two().max(16);
         self.table = fill_raw(entries.into_iter(), cap);
         self.row_bits = own;
+        // Only a join reads them, and a table is joined once.
+        self.row_hashes = Vec::new();
         true
     }
 
@@ -841,46 +855,32 @@ impl LinearModel {
         logits.resize(self.stride.max(self.labels.len()), 0.0);
         rows.clear();
         // Every probe's first slot is requested before any is read, so the misses overlap.
-        if let Some(mask) = self.table.len().checked_sub(1) {
-            for &h in hashes {
-                if let Some(e) = self.table.get(h as usize & mask) {
-                    super::prefetch(e);
-                }
-            }
-        }
+        prefetch_slots(&self.table, hashes);
         // Every hash writes its row in the next place, and only a hit moves the end on: no
         // branch on whether the feature is in the model.
+        // The companion's rows come from the bits above `row_bits` of the same entry (none
+        // when the table is not joined: `row_bits` is 32).
         rows.resize(hashes.len(), 0);
         companion.clear();
-        let mut n = 0;
-        if self.joined() {
-            // The same for the companion's rows, from the same entry.
-            companion.resize(hashes.len(), 0);
-            let (own, mask) = (self.row_bits, (1u32 << self.row_bits) - 1);
-            let mut k = 0;
-            for &h in hashes {
-                let low = probe_raw(&self.table, h);
-                let (row, other) = ((low & mask).wrapping_sub(1), (low >> own).wrapping_sub(1));
-                if let Some(r) = rows.get_mut(n) {
-                    *r = row;
-                }
-                n += usize::from(row != u32::MAX);
-                if let Some(r) = companion.get_mut(k) {
-                    *r = other;
-                }
-                k += usize::from(other != u32::MAX);
+        companion.resize(hashes.len(), 0);
+        let own = self.row_bits;
+        let mask = ((1u64 << own) - 1) as u32;
+        let (mut n, mut k) = (0, 0);
+        for &h in hashes {
+            let low = probe_raw(&self.table, h);
+            let row = (low & mask).wrapping_sub(1);
+            let other = ((u64::from(low) >> own) as u32).wrapping_sub(1);
+            if let Some(r) = rows.get_mut(n) {
+                *r = row;
             }
-            companion.truncate(k);
-        } else {
-            for &h in hashes {
-                let row = probe_first(&self.table, h);
-                if let Some(r) = rows.get_mut(n) {
-                    *r = row;
-                }
-                n += usize::from(row != u32::MAX);
+            n += usize::from(row != u32::MAX);
+            if let Some(r) = companion.get_mut(k) {
+                *r = other;
             }
+            k += usize::from(other != u32::MAX);
         }
         rows.truncate(n);
+        companion.truncate(k);
         // The same for the weight rows, their scales and their evidence labels (six of the
         // labels will be read): all are requested before the first row is added.
         for &row in rows.iter() {
@@ -954,12 +954,7 @@ impl LinearModel {
             let r = row as usize;
             let (Some(d), Some(&q)) = (self.qw.get(r * S..(r + 1) * S), self.qscale.get(r)) else {
                 // Not in the dense matrix (never for a row of the table): its sparse weights.
-                let (a, b) = self.rows.get(r).copied().unwrap_or((0, 0));
-                for &(c, w) in self.entries.get(a as usize..b as usize).unwrap_or_default() {
-                    if let Some(l) = acc.get_mut(usize::from(c)) {
-                        *l += w * scale;
-                    }
-                }
+                self.add_sparse(r, scale, &mut acc);
                 continue;
             };
             let v = scale * q;
@@ -977,9 +972,17 @@ impl LinearModel {
             // The vectorised loop covers the whole row: its length is a multiple of the width.
             logits.iter_mut().zip(d).for_each(|(l, &w)| *l += w as f32 * v);
         } else {
-            let (a, b) = self.rows[r];
-            for &(c, w) in &self.entries[a as usize..b as usize] {
-                logits[c as usize] += w * value;
+            self.add_sparse(r, value, logits);
+        }
+    }
+
+    /// `out += value * the sparse weights of row r`.
+    #[inline]
+    fn add_sparse(&self, r: usize, value: f32, out: &mut [f32]) {
+        let (a, b) = self.rows.get(r).copied().unwrap_or((0, 0));
+        for &(c, w) in self.entries.get(a as usize..b as usize).unwrap_or_default() {
+            if let Some(l) = out.get_mut(usize::from(c)) {
+                *l += w * value;
             }
         }
     }
