@@ -25,6 +25,8 @@
 
 use std::hint::black_box;
 use std::process::ExitCode;
+use std::sync::Barrier;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use kefu::{Engine, Event};
@@ -122,48 +124,36 @@ fn main() -> ExitCode {
         messages.len()
     );
 
-    // Messages per second on one thread and on every core, each thread with its own session
-    // on one shared engine.
-    let per_thread = |engine: &Engine| {
+    // Messages per second on one thread and on every core, each worker thread with its own
+    // session on one shared engine. The workers start once and are kept, as in a service's
+    // thread pool: the one-thread figure is worker 0 alone, the all-thread figure every worker
+    // at once, so both are taken on warm threads (buffers grown, caches filled) and neither
+    // pays for starting a thread.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_run = (ROUNDS * messages.len()) as f64;
+    let messages = &messages;
+    let (one, all) = warm_scaling(threads, per_run, || {
         let mut s = engine.session();
         let mut at = 0u64;
-        for _ in 0..ROUNDS {
-            for m in &messages {
-                at += 1_000;
-                black_box(s.on_event(&Event::buyer_says(at, *m)).actions().len());
+        move || {
+            for _ in 0..ROUNDS {
+                for m in messages {
+                    at += 1_000;
+                    black_box(s.on_event(&Event::buyer_says(at, *m)).actions().len());
+                }
             }
         }
-        (ROUNDS * messages.len()) as f64
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    // Each figure is the median of SCALING_REPEATS runs, one thread and all threads taking
-    // turns: a single run lasts a tenth of a second, short enough for a neighbour on a shared
-    // machine to move it by a third.
-    let (one, all) = alternate(
-        || per_thread(&engine),
-        || {
-            std::thread::scope(|scope| {
-                let hs: Vec<_> =
-                    (0..threads).map(|_| scope.spawn(|| per_thread(&engine))).collect();
-                hs.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
-            })
-        },
-    );
+    });
     // The same for the bare baseline: how far this machine's cores scale on work that shares
     // nothing but read-only tables, the ceiling the engine's scaling is judged against.
-    let baseline_per_thread = || {
-        for _ in 0..ROUNDS {
-            for m in &messages {
-                black_box(baseline.run(black_box(m)));
+    let (base_one, base_all) = warm_scaling(threads, per_run, || {
+        || {
+            for _ in 0..ROUNDS {
+                for m in messages {
+                    black_box(baseline.run(black_box(m)));
+                }
             }
         }
-        (ROUNDS * messages.len()) as f64
-    };
-    let (base_one, base_all) = alternate(baseline_per_thread, || {
-        std::thread::scope(|scope| {
-            let hs: Vec<_> = (0..threads).map(|_| scope.spawn(baseline_per_thread)).collect();
-            hs.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
-        })
     });
     println!(
         "msgs_per_s_1_thread={one:.0} msgs_per_s_{threads}_threads={all:.0} scaling={:.2} baseline_scaling={:.2}",
@@ -177,27 +167,64 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Runs of each throughput measurement (see `alternate`).
-const SCALING_REPEATS: usize = 5;
+/// Runs of each throughput measurement (see [`warm_scaling`]).
+const SCALING_REPEATS: usize = 7;
 
-/// Messages per second of `one` (one thread) and `all` (every thread), each returning the
-/// number of messages it fed: the median of [`SCALING_REPEATS`] runs of each, taking turns.
-fn alternate(mut one: impl FnMut() -> f64, mut all: impl FnMut() -> f64) -> (f64, f64) {
-    let rate = |f: &mut dyn FnMut() -> f64| {
-        let t = Instant::now();
-        let n = f();
-        n / t.elapsed().as_secs_f64()
-    };
-    let (mut ones, mut alls) = (Vec::new(), Vec::new());
-    for _ in 0..SCALING_REPEATS {
-        ones.push(rate(&mut one));
-        alls.push(rate(&mut all));
-    }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    (median(&mut ones), median(&mut alls))
+/// Messages per second of one worker alone and of `threads` workers at once: the median of
+/// [`SCALING_REPEATS`] runs of each, taking turns, after one warm-up run of all of them.
+///
+/// Each worker thread calls `make` once and keeps what it returns (its session, say); a run
+/// calls that closure once, and feeds `per_run` messages. The workers live for the whole
+/// measurement and wait on a barrier between runs, so no run pays for starting a thread or
+/// for warming a new thread's buffers.
+fn warm_scaling<M, W>(threads: usize, per_run: f64, make: M) -> (f64, f64)
+where
+    M: Fn() -> W + Sync,
+    W: FnMut(),
+{
+    // How many workers take part in the next run; 0 tells them to stop.
+    let participants = AtomicUsize::new(0);
+    let start = Barrier::new(threads + 1);
+    let done = Barrier::new(threads + 1);
+    std::thread::scope(|scope| {
+        for worker in 0..threads {
+            let (participants, start, done, make) = (&participants, &start, &done, &make);
+            scope.spawn(move || {
+                let mut run = make();
+                loop {
+                    start.wait();
+                    let n = participants.load(Ordering::Acquire);
+                    if n == 0 {
+                        return;
+                    }
+                    if worker < n {
+                        run();
+                    }
+                    done.wait();
+                }
+            });
+        }
+        let rate = |n: usize| {
+            participants.store(n, Ordering::Release);
+            let t = Instant::now();
+            start.wait();
+            done.wait();
+            n as f64 * per_run / t.elapsed().as_secs_f64()
+        };
+        rate(threads);
+        let (mut ones, mut alls) = (Vec::new(), Vec::new());
+        for _ in 0..SCALING_REPEATS {
+            ones.push(rate(1));
+            alls.push(rate(threads));
+        }
+        participants.store(0, Ordering::Release);
+        start.wait();
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        (median(&mut ones), median(&mut alls))
+    })
 }
 
 /// Median and 99th percentile of `xs` (sorted in place).
