@@ -168,7 +168,7 @@ fn main() -> ExitCode {
 }
 
 /// Runs of each throughput measurement (see [`warm_scaling`]).
-const SCALING_REPEATS: usize = 7;
+const SCALING_REPEATS: usize = 11;
 
 /// Messages per second of one worker alone and of `threads` workers at once: the median of
 /// [`SCALING_REPEATS`] runs of each, taking turns, after one warm-up run of all of them.
