@@ -167,7 +167,8 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Runs of each throughput measurement (see [`warm_scaling`]).
+/// Runs of each throughput measurement (see [`warm_scaling`]): a single run lasts a tenth of a
+/// second, short enough for a neighbour on a shared machine to move it by a third.
 const SCALING_REPEATS: usize = 11;
 
 /// Messages per second of one worker alone and of `threads` workers at once: the median of

@@ -577,6 +577,11 @@ const LANES: usize = 8;
 /// Largest dense weight matrix (bytes; 64 MiB).
 const DENSE_LIMIT: usize = 1 << 26;
 
+/// Per-class sums of [`LinearModel::add_rows_fixed`], aligned so that no 32-byte lane
+/// crosses a cache line.
+#[repr(C, align(32))]
+struct Lanes<const S: usize>([f32; S]);
+
 impl LinearModel {
     /// Parses a model text (columns are tab-separated; shown here with `→`):
     ///
@@ -1403,11 +1408,6 @@ impl IntentStage {
         id
     }
 }
-
-/// Per-class sums of [`LinearModel::add_rows_fixed`], aligned so that no 32-byte lane
-/// crosses a cache line.
-#[repr(C, align(32))]
-struct Lanes<const S: usize>([f32; S]);
 
 /// The three most probable intents of `scores`, ties to the lower id (`None` past the end).
 ///
