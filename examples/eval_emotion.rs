@@ -5,9 +5,12 @@
 //! cargo run --release --example eval_emotion -- reviews/dev.tsv            # label = positive/negative
 //! cargo run --release --example eval_emotion -- weibo/dev.tsv --map MAP.tsv
 //! cargo run --release --example eval_emotion -- FILE.tsv --misses          # also list the errors
+//! cargo run --release --example eval_emotion -- FILE.tsv --scores OUT.tsv   # every row's scores
 //! cargo run --release --example eval_emotion -- FILE.tsv --model M.tsv --lexicon L.tsv
 //! ```
 //!
+//! `--scores OUT.tsv` writes one line per scored message (gold label, predicted emotion, the
+//! six emotion scores, valence, intensity, text), to study fusions outside the crate.
 //! `--model M.tsv` replaces the learned emotion model (`emotion_model v1`, as written by
 //! `train_emotion`) and `--lexicon L.tsv` adds lexicon entries or params (`emotion v1`) on top
 //! of the defaults: both for tuning on held-out rows of the train splits. `--base-lexicon
@@ -39,7 +42,7 @@ use std::process::ExitCode;
 
 use kefu::{Emotion, Engine, Event};
 
-const USAGE: &str = "usage: eval_emotion FILE.tsv [--map MAP.tsv] [--misses] [--model M.tsv] [--lexicon L.tsv] [--base-lexicon B.tsv]";
+const USAGE: &str = "usage: eval_emotion FILE.tsv [--map MAP.tsv] [--misses] [--scores OUT.tsv] [--model M.tsv] [--lexicon L.tsv] [--base-lexicon B.tsv]";
 
 fn builtin_map(label: &str) -> Option<Option<Emotion>> {
     let e = match label {
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
     let mut path = None;
     let mut map_path = None;
     let mut misses = false;
+    let mut scores_path: Option<String> = None;
     let mut model_path: Option<String> = None;
     let mut lexicon_path: Option<String> = None;
     let mut base_lexicon: Option<String> = None;
@@ -76,6 +80,13 @@ fn main() -> ExitCode {
                 }
             },
             "--misses" => misses = true,
+            "--scores" => match args.next() {
+                Some(m) => scores_path = Some(m),
+                None => {
+                    eprintln!("{USAGE}");
+                    return ExitCode::FAILURE;
+                }
+            },
             "--base-lexicon" => match args.next() {
                 Some(m) => base_lexicon = Some(m),
                 None => {
@@ -206,6 +217,10 @@ fn main() -> ExitCode {
     let mut conf = [[0usize; Emotion::COUNT]; Emotion::COUNT];
     let mut vconf = [[0usize; 3]; 2];
     let mut valence_mode: Option<bool> = None;
+    // One row per scored message for `--scores`.
+    let mut scores = String::from(
+        "gold\tpredicted\tanger\tanxiety\timpatience\tdisappointment\tsatisfaction\tneutral\tvalence\tintensity\ttext\n",
+    );
     for (i, line) in lines {
         let n = i + 1;
         let line = line.trim_end_matches('\r');
@@ -238,6 +253,13 @@ fn main() -> ExitCode {
             bad += 1;
             continue;
         };
+        if scores_path.is_some() {
+            scores.push_str(&format!("{label}\t{}", emo.label.as_str()));
+            for x in emo.scores.iter().chain([&emo.valence, &emo.intensity]) {
+                scores.push_str(&format!("\t{x:.6}"));
+            }
+            scores.push_str(&format!("\t{msg}\n"));
+        }
         if !six && is_polar {
             let gold = usize::from(label == "positive");
             let pred = if emo.valence > 0.0 {
@@ -285,6 +307,12 @@ fn main() -> ExitCode {
         }
     }
 
+    if let Some(out) = &scores_path
+        && let Err(e) = std::fs::write(out, &scores)
+    {
+        eprintln!("eval_emotion: cannot write {out}: {e}");
+        return ExitCode::FAILURE;
+    }
     if valence_mode == Some(true) {
         let n: usize = vconf.iter().flatten().sum();
         let correct = vconf[0][0] + vconf[1][1];

@@ -7,7 +7,9 @@
 //!
 //! The file has a header naming an `intent` (or `label`) column and a `text` column. `--map
 //! MAP.tsv` renames labels (`from<TAB>to` per line after a header; an empty `to` drops the row).
-//! Each text runs as a buyer message in a fresh session of `Engine::new()` (public API only).
+//! `--errors OUT.tsv` writes each wrong answer as `gold<TAB>predicted<TAB>confidence<TAB>text`
+//! (for error analysis of a training or hand-written set; reading a dev split's errors would
+//! tune on it). Each text runs as a buyer message in a fresh session of `Engine::new()` (public API only).
 //! Prints per-intent precision, recall and F1 and the most frequent confusions. Bad lines are
 //! reported on stderr with their line number and skipped; the exit code is 1 if any line was
 //! bad. On stderr it also reports the intent stage's median cost per message (see
@@ -25,15 +27,17 @@ use kefu::{Engine, Event};
 mod labeled;
 use labeled::{ece, read_map, read_numbered};
 
-const USAGE: &str = "usage: eval_intents FILE.tsv [--map MAP.tsv]";
+const USAGE: &str = "usage: eval_intents FILE.tsv [--map MAP.tsv] [--errors OUT.tsv]";
 
 fn run() -> Result<bool, String> {
     let mut path = None;
     let mut map_path = None;
+    let mut errors_path = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--map" => map_path = Some(args.next().ok_or("--map needs a file")?),
+            "--errors" => errors_path = Some(args.next().ok_or("--errors needs a file")?),
             _ if path.is_none() && !a.starts_with("--") => path = Some(a),
             _ => return Err(format!("unknown argument `{a}`")),
         }
@@ -50,6 +54,8 @@ fn run() -> Result<bool, String> {
     // the `other` fallback, for the calibration figures.
     let mut calib: Vec<(f32, bool)> = Vec::new();
     let mut calib_top: Vec<(f32, bool)> = Vec::new();
+    // gold, predicted, confidence, text of each wrong answer (for `--errors`).
+    let mut errors = String::new();
     let started = Instant::now();
     for (n, label, t) in &rows {
         if engine.intent_id(label).is_none() {
@@ -70,6 +76,10 @@ fn run() -> Result<bool, String> {
             };
             calib_top.push(top);
         }
+        if p != *label {
+            let conf = d.intent().map_or(0.0, |x| x.confidence);
+            errors.push_str(&format!("{label}\t{p}\t{conf:.3}\t{t}\n"));
+        }
         pred.push(p);
         gold.push(label.to_owned());
     }
@@ -81,6 +91,10 @@ fn run() -> Result<bool, String> {
             elapsed.as_secs_f64() * 1e3,
             elapsed.as_secs_f64() * 1e6 / gold.len() as f64
         );
+    }
+    if let Some(out) = &errors_path {
+        std::fs::write(out, format!("gold\tpredicted\tconfidence\ttext\n{errors}"))
+            .map_err(|e| format!("{out}: {e}"))?;
     }
     let texts: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
     match intent_stage_cost(&engine, &texts) {

@@ -29,8 +29,10 @@
 //! - `--algorithm lr|cnb|ensemble|svm`, `--epochs N`, `--l2 X`, `--lr X`, `--alpha X`, `--c X` (SVM cost), `--members lr,svm,cnb` (ensemble members), `--seed N`,
 //!   `--prune X`, `--min-count N`, `--idf`, `--no-average`, `--calibration-folds K`, `--features "w wb c1 c2 c3 bounds sqrt"`, `--nb ALPHA,BETA` (NB-weighted features), `--hidden N` (a hidden layer of N ReLU units mixed with the linear model), `--hidden-mix X`, `--hidden-epochs N`, `--hidden-nets N`: see `kefu::train::IntentTrainer`;
 //! - `--min-confidence X`: with `--engine`, override the policy's `intent_min_confidence`;
-//! - `--errors FILE`: with cross-validation (no `--eval`), write the out-of-fold errors of
-//!   `--train` to FILE (`gold<TAB>predicted<TAB>confidence<TAB>text`), for error analysis;
+//! - `--errors FILE`: write the wrong predictions to FILE
+//!   (`gold<TAB>predicted<TAB>confidence<TAB>text`), for error analysis: the out-of-fold errors
+//!   of `--train` with cross-validation, the errors on `--eval` otherwise (never read a dev
+//!   split's errors: that would tune on it);
 //! - `--probs FILE`: with cross-validation, write every `--train` row's out-of-fold
 //!   probabilities (`fold<TAB>gold<TAB>label:p<TAB>…`), to try fusing other components with
 //!   the model outside the crate (data/README.md, JDDC kNN and MLP rows);
@@ -256,6 +258,21 @@ fn classify(e: &Engine, text: &str) -> (String, f32) {
         .map_or(("other".into(), 1.0), |i| (i.id.to_string(), i.confidence))
 }
 
+/// Writes the rows whose prediction is wrong as `gold<TAB>predicted<TAB>confidence<TAB>text`.
+fn write_errors(
+    path: &str,
+    rows: &[(String, String)],
+    pred: &[(String, f32)],
+) -> Result<(), String> {
+    let mut out = String::from("gold\tpredicted\tconfidence\ttext\n");
+    for ((g, t), (p, c)) in rows.iter().zip(pred) {
+        if g != p {
+            out.push_str(&format!("{g}\t{p}\t{c:.3}\t{t}\n"));
+        }
+    }
+    std::fs::write(path, out).map_err(|e| format!("{path}: {e}"))
+}
+
 /// The threshold grid of `--sweep`.
 const SWEEP_CONFIDENCE: [f32; 7] = [0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5];
 const SWEEP_MARGIN: [f32; 3] = [0.0, 0.05, 0.1];
@@ -332,6 +349,9 @@ fn run() -> Result<bool, String> {
                 s * 1e3,
                 s * 1e6 / rows.len().max(1) as f64
             );
+            if let Some(path) = &a.errors {
+                write_errors(path, &rows, &pred)?;
+            }
             (rows.into_iter().map(|r| r.0).collect(), pred)
         }
         None => {
@@ -410,13 +430,7 @@ fn run() -> Result<bool, String> {
                 std::fs::write(path, out).map_err(|e| format!("{path}: {e}"))?;
             }
             if let Some(path) = &a.errors {
-                let mut out = String::from("gold\tpredicted\tconfidence\ttext\n");
-                for ((g, t), (p, c)) in train.iter().zip(&pred) {
-                    if g != p {
-                        out.push_str(&format!("{g}\t{p}\t{c:.3}\t{t}\n"));
-                    }
-                }
-                std::fs::write(path, out).map_err(|e| format!("{path}: {e}"))?;
+                write_errors(path, &train, &pred)?;
             }
             (train.iter().map(|r| r.0.clone()).collect(), pred)
         }
