@@ -2,7 +2,7 @@
 """Build a data/train file of hand-written buyer messages from its round's raw/*.txt.
 
 Usage, from the repository root:  python3 tools/handwritten.py ROUND
-ROUND is one of the rounds in ROUNDS below (intent3 … intent8, emotion1 … emotion3).
+ROUND is one of the rounds in ROUNDS below (intent3 … intent9, emotion1 … emotion3).
 
 raw/*.txt: a line `## LABEL` starts a block of one label (an intent id of TAXONOMY.md, or one
 of the 6 emotions), every other non-empty line is one buyer message. A row is dropped (and
@@ -59,6 +59,9 @@ ROUNDS = {
                                 "kefu_emotion", "kefu_emotion2", "kefu_emotion3"]),
     "intent8": intent_round(8, ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
                                 "kefu_extra7", "kefu_emotion", "kefu_emotion2", "kefu_emotion3"]),
+    "intent9": intent_round(9, ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
+                                "kefu_extra7", "kefu_extra8", "kefu_emotion", "kefu_emotion2",
+                                "kefu_emotion3"]),
     "emotion1": emotion_round("emotion_extra", "kefu_emotion", ["kefu_extra3"]),
     "emotion2": emotion_round("emotion_extra2", "kefu_emotion2",
                               ["kefu_extra3", "kefu_extra4", "kefu_emotion"]),
