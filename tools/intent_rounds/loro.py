@@ -2,7 +2,7 @@
 """Leave-one-round-out test of a hand-written intent round (data/README.md, "adoption rule").
 
 Usage, from the repository root, after `cargo build --release --example train_intents`:
-    python3 tools/intent_rounds/loro.py NEW_ROUND OUT.tsv
+    python3 tools/intent_rounds/loro.py NEW_ROUND OUT.tsv [ADOPTED]
 
 For every held-out view V -- each adopted round (ADOPTED) left out of training in turn, and
 each round not adopted (NOT_ADOPTED), which is in no training set -- trains the default recipe
@@ -10,14 +10,17 @@ each round not adopted (NOT_ADOPTED), which is in no training set -- trains the 
 data/train/NEW_ROUND.tsv and scores V through the engine at the default thresholds; then runs
 the 5-fold CV on cs train without and with it. Writes one line per view
 (view, rows, accuracy and macro-F1 without and with, rows right without and with) and prints
-the three conditions of the rule. Two jobs at a time. Python 3 standard library only; no dev
+the three conditions of the rule. ADOPTED (comma-separated) replaces the list of adopted rounds
+below, e.g. to re-run the ninth round's test, which was made before `kefu_extra9` joined:
+`kefu_extra,kefu_extra2,kefu_extra3,kefu_extra4,kefu_extra5,kefu_extra6`. Two jobs at a time. Python 3 standard library only; no dev
 split is read.
 """
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-ADOPTED = ["kefu_extra", "kefu_extra2", "kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6"]
+ADOPTED = ["kefu_extra", "kefu_extra2", "kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
+           "kefu_extra9"]
 NOT_ADOPTED = ["kefu_extra7", "kefu_extra8"]
 BIN = "target/release/examples/train_intents"
 D = "data/train"
@@ -44,9 +47,12 @@ def job(args):
 
 
 def main():
-    if len(sys.argv) != 3:
+    global ADOPTED
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
     new, path = sys.argv[1], sys.argv[2]
+    if len(sys.argv) == 4:
+        ADOPTED = sys.argv[3].split(",")
     views = ADOPTED + NOT_ADOPTED + ["cs_cv"]
     jobs = [(v, n) for v in views for n in (None, new)]
     with ThreadPoolExecutor(2) as ex:
