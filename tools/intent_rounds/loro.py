@@ -8,7 +8,9 @@ For every held-out view V -- each adopted round (ADOPTED) left out of training i
 each round not adopted (NOT_ADOPTED), which is in no training set -- trains the default recipe
 (cs train + every adopted round but V + JDDC at 0.1, learned rules) without and with
 data/train/NEW_ROUND.tsv and scores V through the engine at the default thresholds; then runs
-the 5-fold CV on cs train without and with it. Writes one line per view
+the 5-fold CV on cs train, and the 5-fold CV over JDDC train mapped to the taxonomy (real buyer
+text, JDDC at the default model's weight 0.1, every shop-chat row in training; the rule's fourth
+condition from the eleventh round on), without and with it. Writes one line per view
 (view, rows, accuracy and macro-F1 without and with, rows right without and with) and prints
 the three conditions of the rule. ADOPTED (comma-separated) replaces the list of adopted rounds
 below, e.g. to re-run the ninth round's test, which was made before `kefu_extra9` joined:
@@ -40,6 +42,10 @@ def job(args):
         adds += ["--add", f"{D}/{new}.tsv"]
     if view == "cs_cv":
         cmd = BASE + adds
+    elif view == "jddc_cv":
+        cmd = [BIN, "--train", f"{D}/jddc_train.tsv", "--map", f"{D}/jddc_taxonomy_map.tsv",
+               "--train-weight", "0.1", "--add", f"{D}/cs_messages_train.tsv", "--rules",
+               "data/rules.tsv", "--engine"] + adds
     else:
         cmd = BASE + adds + ["--engine", "--min-confidence", "0.25", "--eval", f"{D}/{view}.tsv"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -53,17 +59,21 @@ def main():
     new, path = sys.argv[1], sys.argv[2]
     if len(sys.argv) == 4:
         ADOPTED = sys.argv[3].split(",")
-    views = ADOPTED + NOT_ADOPTED + ["cs_cv"]
+    views = ADOPTED + NOT_ADOPTED + ["cs_cv", "jddc_cv"]
     jobs = [(v, n) for v in views for n in (None, new)]
     with ThreadPoolExecutor(2) as ex:
         res = {(v, n): r for v, n, r in ex.map(job, jobs)}
-    lines, pooled, worst, cv = [], [0, 0], 0.0, 0.0
+    lines, pooled, worst, cv, jd = [], [0, 0], 0.0, 0.0, 0.0
     for v in views:
         (a0, f0, n), (a1, f1, _) = res[(v, None)], res[(v, new)]
         r0, r1 = round(a0 * n), round(a1 * n)
-        pooled[0] += r0
-        pooled[1] += r1
-        worst = min(worst, a1 - a0)
+        if v == "jddc_cv":
+            # Its own condition; not pooled with the shop-chat views.
+            jd = a1 - a0
+        else:
+            pooled[0] += r0
+            pooled[1] += r1
+            worst = min(worst, a1 - a0)
         if v == "cs_cv":
             cv = f1 - f0
         lines.append(f"{v}\t{n}\t{a0:.4f}\t{f0:.4f}\t{a1:.4f}\t{f1:.4f}\t{r0}\t{r1}")
@@ -74,6 +84,7 @@ def main():
     print(f"1. pooled rows right {pooled[0]} -> {pooled[1]}: {'pass' if pooled[1] > pooled[0] else 'FAIL'}")
     print(f"2. largest accuracy fall {-worst:.4f} (limit 0.005): {'pass' if worst >= -0.005 else 'FAIL'}")
     print(f"3. cs CV macro-F1 change {cv:+.4f} (limit -0.002): {'pass' if cv >= -0.002 else 'FAIL'}")
+    print(f"4. JDDC CV accuracy change {jd:+.4f} (limit -0.002): {'pass' if jd >= -0.002 else 'FAIL'}")
 
 
 if __name__ == "__main__":
