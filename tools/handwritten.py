@@ -2,7 +2,7 @@
 """Build a data/train file of hand-written buyer messages from its round's raw/*.txt.
 
 Usage, from the repository root:  python3 tools/handwritten.py ROUND
-ROUND is one of the rounds in ROUNDS below (intent3 … intent10, emotion1 … emotion4).
+ROUND is one of the rounds in ROUNDS below (intent3 … intent11, emotion1 … emotion4).
 
 raw/*.txt: a line `## LABEL` starts a block of one label (an intent id of TAXONOMY.md, or one
 of the 6 emotions), every other non-empty line is one buyer message. A row is dropped (and
@@ -65,6 +65,10 @@ ROUNDS = {
     "intent10": intent_round(10, ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
                                   "kefu_extra7", "kefu_extra8", "kefu_extra9", "kefu_emotion",
                                   "kefu_emotion2", "kefu_emotion3", "kefu_emotion4"]),
+    "intent11": intent_round(11, ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
+                                  "kefu_extra7", "kefu_extra8", "kefu_extra9", "kefu_extra10",
+                                  "kefu_emotion", "kefu_emotion2", "kefu_emotion3",
+                                  "kefu_emotion4"]),
     "emotion1": emotion_round("emotion_extra", "kefu_emotion", ["kefu_extra3"]),
     "emotion2": emotion_round("emotion_extra2", "kefu_emotion2",
                               ["kefu_extra3", "kefu_extra4", "kefu_emotion"]),
