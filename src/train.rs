@@ -15,7 +15,7 @@
 //!     --add data/train/kefu_extra.tsv --add data/train/kefu_extra2.tsv --add data/train/kefu_extra3.tsv \
 //!     --add data/train/kefu_extra4.tsv --add data/train/kefu_extra5.tsv \
 //!     --add data/train/kefu_extra6.tsv --add data/train/kefu_extra9.tsv \
-//!     --add data/train/kefu_extra10.tsv --rules data/rules.tsv \
+//!     --add data/train/kefu_extra10.tsv --add data/train/kefu_extra11.tsv --rules data/rules.tsv \
 //!     --extra data/train/jddc_train.tsv --extra-map data/train/jddc_taxonomy_map.tsv \
 //!     --out data/intent_model.tsv
 //! ```

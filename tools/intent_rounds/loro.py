@@ -22,7 +22,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 ADOPTED = ["kefu_extra", "kefu_extra2", "kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
-           "kefu_extra9"]
+           "kefu_extra9", "kefu_extra10"]
 NOT_ADOPTED = ["kefu_extra7", "kefu_extra8"]
 BIN = "target/release/examples/train_intents"
 D = "data/train"
