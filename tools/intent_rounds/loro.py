@@ -12,17 +12,23 @@ the 5-fold CV on cs train, and the 5-fold CV over JDDC train mapped to the taxon
 text, JDDC at the default model's weight 0.1, every shop-chat row in training; the rule's fourth
 condition from the eleventh round on), without and with it. Writes one line per view
 (view, rows, accuracy and macro-F1 without and with, rows right without and with) and prints
-the three conditions of the rule. ADOPTED (comma-separated) replaces the list of adopted rounds
-below, e.g. to re-run the ninth round's test, which was made before `kefu_extra9` joined:
-`kefu_extra,kefu_extra2,kefu_extra3,kefu_extra4,kefu_extra5,kefu_extra6`. Two jobs at a time. Python 3 standard library only; no dev
-split is read.
+the four conditions of the rule.
+
+ADOPTED (comma-separated) replaces the list of adopted rounds below, e.g. to re-run the ninth
+round's test, which was made before `kefu_extra9` joined:
+`kefu_extra,kefu_extra2,kefu_extra3,kefu_extra4,kefu_extra5,kefu_extra6`. Without it, the
+script first checks that the list below rebuilds data/intent_model.tsv byte for byte (the
+default recipe), so a list that has fallen behind the model stops the test instead of testing
+the wrong base. Two jobs at a time. Python 3 standard library only; no dev split is read.
 """
+import os
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 ADOPTED = ["kefu_extra", "kefu_extra2", "kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
-           "kefu_extra9", "kefu_extra10"]
+           "kefu_extra9", "kefu_extra10", "kefu_extra11"]
 NOT_ADOPTED = ["kefu_extra7", "kefu_extra8"]
 BIN = "target/release/examples/train_intents"
 D = "data/train"
@@ -52,6 +58,20 @@ def job(args):
     return view, new, last(out)
 
 
+def check_recipe():
+    """Exits unless the default recipe with ADOPTED rebuilds data/intent_model.tsv exactly."""
+    adds = [a for r in ADOPTED for a in ("--add", f"{D}/{r}.tsv")]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "intent_model.tsv")
+        # A small --eval skips the cross-validation; only the written model matters here.
+        subprocess.run(BASE + adds + ["--eval", f"{D}/{ADOPTED[0]}.tsv", "--out", out],
+                       capture_output=True, check=True)
+        with open(out, "rb") as a, open("data/intent_model.tsv", "rb") as b:
+            if a.read() != b.read():
+                sys.exit("ADOPTED does not rebuild data/intent_model.tsv: bring the list in "
+                         "loro.py up to the rebuild command of data/README.md")
+
+
 def main():
     global ADOPTED
     if len(sys.argv) not in (3, 4):
@@ -59,6 +79,8 @@ def main():
     new, path = sys.argv[1], sys.argv[2]
     if len(sys.argv) == 4:
         ADOPTED = sys.argv[3].split(",")
+    else:
+        check_recipe()
     views = ADOPTED + NOT_ADOPTED + ["cs_cv", "jddc_cv"]
     jobs = [(v, n) for v in views for n in (None, new)]
     with ThreadPoolExecutor(2) as ex:
