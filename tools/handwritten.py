@@ -79,6 +79,12 @@ ROUNDS = {
                               ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
                                "kefu_extra7", "kefu_extra8", "kefu_extra9", "kefu_emotion",
                                "kefu_emotion2", "kefu_emotion3"]),
+    # A test set: never trained on (data/README.md, anger words of 2026-12-06).
+    "emotion_test5": emotion_round("emotion_test5", "kefu_emotion_test5",
+                                   ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
+                                    "kefu_extra7", "kefu_extra8", "kefu_extra9", "kefu_extra10",
+                                    "kefu_extra11", "kefu_emotion", "kefu_emotion2",
+                                    "kefu_emotion3", "kefu_emotion4"]),
 }
 
 
