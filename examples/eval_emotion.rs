@@ -71,40 +71,30 @@ fn main() -> ExitCode {
     let mut base_lexicon: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        match a.as_str() {
-            "--map" => match args.next() {
-                Some(m) => map_path = Some(m),
-                None => {
-                    eprintln!("{USAGE}");
-                    return ExitCode::FAILURE;
-                }
-            },
-            "--misses" => misses = true,
-            "--scores" => match args.next() {
-                Some(m) => scores_path = Some(m),
-                None => {
-                    eprintln!("{USAGE}");
-                    return ExitCode::FAILURE;
-                }
-            },
-            "--base-lexicon" => match args.next() {
-                Some(m) => base_lexicon = Some(m),
-                None => {
-                    eprintln!("{USAGE}");
-                    return ExitCode::FAILURE;
-                }
-            },
-            "--model" | "--lexicon" => match args.next() {
-                Some(m) if a == "--model" => model_path = Some(m),
-                Some(m) => lexicon_path = Some(m),
-                None => {
-                    eprintln!("{USAGE}");
-                    return ExitCode::FAILURE;
-                }
-            },
-            _ if path.is_none() && !a.starts_with("--") => path = Some(a),
+        // The options that take a file name, and where each one goes.
+        let slot = match a.as_str() {
+            "--misses" => {
+                misses = true;
+                continue;
+            }
+            "--map" => &mut map_path,
+            "--scores" => &mut scores_path,
+            "--base-lexicon" => &mut base_lexicon,
+            "--model" => &mut model_path,
+            "--lexicon" => &mut lexicon_path,
+            _ if path.is_none() && !a.starts_with("--") => {
+                path = Some(a);
+                continue;
+            }
             _ => {
-                eprintln!("{USAGE}");
+                eprintln!("eval_emotion: unknown argument `{a}`\n{USAGE}");
+                return ExitCode::FAILURE;
+            }
+        };
+        match args.next() {
+            Some(v) => *slot = Some(v),
+            None => {
+                eprintln!("eval_emotion: {a} needs a file\n{USAGE}");
                 return ExitCode::FAILURE;
             }
         }
