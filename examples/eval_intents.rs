@@ -25,7 +25,7 @@ use kefu::{Engine, Event};
 
 #[path = "common/labeled.rs"]
 mod labeled;
-use labeled::{ece, read_map, read_numbered};
+use labeled::{ece, read_map, read_numbered, write_errors};
 
 const USAGE: &str = "usage: eval_intents FILE.tsv [--map MAP.tsv] [--errors OUT.tsv]";
 
@@ -54,10 +54,10 @@ fn run() -> Result<bool, String> {
     // the `other` fallback, for the calibration figures.
     let mut calib: Vec<(f32, bool)> = Vec::new();
     let mut calib_top: Vec<(f32, bool)> = Vec::new();
-    // gold, predicted, confidence, text of each wrong answer (for `--errors`).
-    let mut errors = String::new();
+    // (row, confidence of the returned intent) of each scored row, for `--errors`.
+    let mut scored: Vec<(usize, f32)> = Vec::new();
     let started = Instant::now();
-    for (n, label, t) in &rows {
+    for (i, (n, label, t)) in rows.iter().enumerate() {
         if engine.intent_id(label).is_none() {
             eprintln!("{path}:{n}: `{label}` is not an intent of the default engine");
             bad += 1;
@@ -76,10 +76,7 @@ fn run() -> Result<bool, String> {
             };
             calib_top.push(top);
         }
-        if p != *label {
-            let conf = d.intent().map_or(0.0, |x| x.confidence);
-            errors.push_str(&format!("{label}\t{p}\t{conf:.3}\t{t}\n"));
-        }
+        scored.push((i, d.intent().map_or(0.0, |x| x.confidence)));
         pred.push(p);
         gold.push(label.to_owned());
     }
@@ -93,8 +90,11 @@ fn run() -> Result<bool, String> {
         );
     }
     if let Some(out) = &errors_path {
-        std::fs::write(out, format!("gold\tpredicted\tconfidence\ttext\n{errors}"))
-            .map_err(|e| format!("{out}: {e}"))?;
+        let wrong = scored.iter().zip(&pred).map(|(&(i, c), p)| {
+            let (_, gold, text) = &rows[i];
+            (gold.as_str(), p.as_str(), c, text.as_str())
+        });
+        write_errors(out, wrong)?;
     }
     let texts: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
     match intent_stage_cost(&engine, &texts) {

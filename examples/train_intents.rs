@@ -56,7 +56,7 @@ use kefu::train::{Algorithm, Evaluation, IntentModel, IntentTrainer};
 #[path = "common/labeled.rs"]
 mod labeled;
 use kefu::{Engine, Event};
-use labeled::{ece, read_map, read_rows};
+use labeled::{ece, read_map, read_rows, write_errors};
 
 const USAGE: &str = "usage: train_intents --train A.tsv [--eval B.tsv | --cv K] [--out DIR_or_FILE] [--map MAP.tsv] [--rules RULES.tsv] [--add FILE] [--extra FILE --extra-map MAP.tsv --extra-weight W] [--algorithm lr|cnb|ensemble|svm] [--epochs N] [--l2 X] [--lr X] [--alpha X] [--seed N] [--prune X] [--features SPEC] [--nb ALPHA,BETA] [--hidden N] [--hidden-mix X] [--hidden-epochs N] [--hidden-nets N] [--engine | --no-rules] [--train-weight W] [--errors FILE] [--probs FILE] [--sweep]";
 
@@ -259,19 +259,12 @@ fn classify(e: &Engine, text: &str) -> (String, f32) {
         .map_or(("other".into(), 1.0), |i| (i.id.to_string(), i.confidence))
 }
 
-/// Writes the rows whose prediction is wrong as `gold<TAB>predicted<TAB>confidence<TAB>text`.
-fn write_errors(
-    path: &str,
-    rows: &[(String, String)],
-    pred: &[(String, f32)],
-) -> Result<(), String> {
-    let mut out = String::from("gold\tpredicted\tconfidence\ttext\n");
-    for ((g, t), (p, c)) in rows.iter().zip(pred) {
-        if g != p {
-            out.push_str(&format!("{g}\t{p}\t{c:.3}\t{t}\n"));
-        }
-    }
-    std::fs::write(path, out).map_err(|e| format!("{path}: {e}"))
+/// `(gold, predicted, confidence, text)` of each row, for [`write_errors`].
+fn error_rows<'a>(
+    rows: &'a [(String, String)],
+    pred: &'a [(String, f32)],
+) -> impl Iterator<Item = (&'a str, &'a str, f32, &'a str)> {
+    rows.iter().zip(pred).map(|((g, t), (p, c))| (g.as_str(), p.as_str(), *c, t.as_str()))
 }
 
 /// The threshold grid of `--sweep`.
@@ -351,7 +344,7 @@ fn run() -> Result<bool, String> {
                 s * 1e6 / rows.len().max(1) as f64
             );
             if let Some(path) = &a.errors {
-                write_errors(path, &rows, &pred)?;
+                write_errors(path, error_rows(&rows, &pred))?;
             }
             (rows.into_iter().map(|r| r.0).collect(), pred)
         }
@@ -431,7 +424,7 @@ fn run() -> Result<bool, String> {
                 std::fs::write(path, out).map_err(|e| format!("{path}: {e}"))?;
             }
             if let Some(path) = &a.errors {
-                write_errors(path, &train, &pred)?;
+                write_errors(path, error_rows(&train, &pred))?;
             }
             (train.iter().map(|r| r.0.clone()).collect(), pred)
         }

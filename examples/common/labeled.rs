@@ -120,3 +120,18 @@ pub fn ece(points: &[(f32, bool)]) -> f64 {
         .map(|&(k, conf, ok)| (k as f64 / n) * (ok as f64 / k as f64 - conf / k as f64).abs())
         .sum()
 }
+
+/// Writes the wrong predictions among `rows` (gold, predicted, confidence, text) to `path` as
+/// `gold<TAB>predicted<TAB>confidence<TAB>text` after a header line, for error analysis.
+pub fn write_errors<'a>(
+    path: &str,
+    rows: impl IntoIterator<Item = (&'a str, &'a str, f32, &'a str)>,
+) -> Result<(), String> {
+    let mut out = String::from("gold\tpredicted\tconfidence\ttext\n");
+    for (g, p, c, t) in rows {
+        if g != p {
+            out.push_str(&format!("{g}\t{p}\t{c:.3}\t{t}\n"));
+        }
+    }
+    std::fs::write(path, out).map_err(|e| format!("{path}: {e}"))
+}
