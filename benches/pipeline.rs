@@ -58,6 +58,11 @@ fn stages(c: &mut Criterion) {
         g.bench_function(format!("intent/{name}"), |b| b.iter(|| st.intent()));
         g.bench_function(format!("slots/{name}"), |b| b.iter(|| st.slots()));
         g.bench_function(format!("emotion/{name}"), |b| b.iter(|| st.emotion()));
+        // As a session runs it: reading the features the intent stage found for this text.
+        st.intent();
+        g.bench_function(format!("emotion_in_session/{name}"), |b| {
+            b.iter(|| st.emotion_in_session())
+        });
     }
     g.finish();
 }

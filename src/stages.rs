@@ -63,10 +63,23 @@ impl Stages {
         d.slots.len()
     }
 
-    /// Stage 4 alone: emotion of the prepared text; returns the intensity.
+    /// Stage 4 alone: emotion of the prepared text, hashing the message's features itself
+    /// (what [`Engine::emotion_of`] runs); returns the intensity.
     pub fn emotion(&mut self) -> f32 {
         let (inner, sc) = (&*self.engine.0, &self.scratch);
         inner.emotion.score(&sc.norm, &sc.tokens, &self.cues, &mut self.decision.emotion);
+        self.decision.emotion.intensity
+    }
+
+    /// Stage 4 as a session runs it: the learned model reads the feature hashes and weight
+    /// rows that [`Stages::intent`] found for the same text, when the two models share their
+    /// features (the default data). Call [`Stages::intent`] on the prepared text first; the
+    /// result equals [`Stages::emotion`]'s. Returns the intensity.
+    pub fn emotion_in_session(&mut self) -> f32 {
+        let (inner, sc) = (&*self.engine.0, &self.scratch);
+        let shared = inner.intent.features(&sc.intent);
+        let out = &mut self.decision.emotion;
+        inner.emotion.score_with(&sc.norm, &sc.tokens, &self.cues, shared, out);
         self.decision.emotion.intensity
     }
 }
@@ -96,6 +109,8 @@ mod tests {
             inner.emotion.score(&sc.norm, &sc.tokens, &st.cues, &mut a);
             inner.emotion.score_with(&sc.norm, &sc.tokens, &st.cues, h, &mut b);
             assert_eq!(format!("{a:?}"), format!("{b:?}"), "{text}");
+            st.emotion_in_session();
+            assert_eq!(format!("{:?}", st.decision.emotion), format!("{a:?}"), "{text}");
         }
         assert!(shared > 1000, "the default engine shares its features");
     }
