@@ -2,7 +2,7 @@
 """Build a data/train file of hand-written buyer messages from its round's raw/*.txt.
 
 Usage, from the repository root:  python3 tools/handwritten.py ROUND
-ROUND is one of the rounds in ROUNDS below (intent3 … intent11, emotion1 … emotion4).
+ROUND is one of the rounds in ROUNDS below (intent3 … intent11, emotion1 … emotion6).
 
 raw/*.txt: a line `## LABEL` starts a block of one label (an intent id of TAXONOMY.md, or one
 of the 6 emotions), every other non-empty line is one buyer message. A row is dropped (and
@@ -79,6 +79,13 @@ ROUNDS = {
                               ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
                                "kefu_extra7", "kefu_extra8", "kefu_extra9", "kefu_emotion",
                                "kefu_emotion2", "kefu_emotion3"]),
+    # Minimal sets around anger (data/README.md, round emotion6); compared with the test set
+    # too, so that it stays a clean judge.
+    "emotion6": emotion_round("emotion_extra6", "kefu_emotion6",
+                              ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
+                               "kefu_extra7", "kefu_extra8", "kefu_extra9", "kefu_extra10",
+                               "kefu_extra11", "kefu_emotion", "kefu_emotion2", "kefu_emotion3",
+                               "kefu_emotion4", "kefu_emotion_test5"]),
     # A test set: never trained on (data/README.md, anger words of 2026-12-06).
     "emotion_test5": emotion_round("emotion_test5", "kefu_emotion_test5",
                                    ["kefu_extra3", "kefu_extra4", "kefu_extra5", "kefu_extra6",
