@@ -6,8 +6,15 @@
 //! cargo run --release --example eval_emotion -- weibo/dev.tsv --map MAP.tsv
 //! cargo run --release --example eval_emotion -- FILE.tsv --misses          # also list the errors
 //! cargo run --release --example eval_emotion -- FILE.tsv --scores OUT.tsv   # every row's scores
+//! cargo run --release --example eval_emotion -- FILE.tsv --hand-off          # hand-offs per emotion
 //! cargo run --release --example eval_emotion -- FILE.tsv --model M.tsv --lexicon L.tsv
 //! ```
+//!
+//! `--hand-off` (6-class files) also plays each message as a buyer's first message after a
+//! greeting and the agent's answer, in a fresh session, and, when that hands nothing off, the
+//! same message again a minute later; it reports per gold emotion how many conversations went
+//! to a human and for which reason: the anger hand-off as the policy applies it (intensity,
+//! calm history, escalation; `data/policy.tsv`), next to complaint and the other reasons.
 //!
 //! `--scores OUT.tsv` writes one line per scored message (gold label, predicted emotion, the
 //! six emotion scores, valence, intensity, text), to study fusions outside the crate.
@@ -40,9 +47,9 @@
 use std::collections::HashMap;
 use std::process::ExitCode;
 
-use kefu::{Emotion, Engine, Event};
+use kefu::{Action, Emotion, Engine, Event, HandOffReason};
 
-const USAGE: &str = "usage: eval_emotion FILE.tsv [--map MAP.tsv] [--misses] [--scores OUT.tsv] [--model M.tsv] [--lexicon L.tsv] [--base-lexicon B.tsv]";
+const USAGE: &str = "usage: eval_emotion FILE.tsv [--map MAP.tsv] [--misses] [--hand-off] [--scores OUT.tsv] [--model M.tsv] [--lexicon L.tsv] [--base-lexicon B.tsv]";
 
 fn builtin_map(label: &str) -> Option<Option<Emotion>> {
     let e = match label {
@@ -57,6 +64,37 @@ fn builtin_map(label: &str) -> Option<Option<Emotion>> {
     Some(Some(e))
 }
 
+/// The reason of the hand-off in a decision's actions, if any.
+fn hand_off(actions: &[Action]) -> Option<HandOffReason> {
+    actions.iter().find_map(|a| match a {
+        Action::HandOff { reason, .. } => Some(*reason),
+        _ => None,
+    })
+}
+
+/// `msg` as a buyer's first message after a greeting and the agent's answer; when that hands
+/// nothing off, the same message again a minute later. The reason and whether it came on the
+/// repeat.
+fn conversation(engine: &Engine, msg: &str) -> Option<(HandOffReason, bool)> {
+    let mut s = engine.session();
+    s.on_event(&Event::buyer_says(0, "你好"));
+    s.on_event(&Event::agent_says(5_000, "亲，在的，请问有什么可以帮您"));
+    if let Some(r) = hand_off(s.on_event(&Event::buyer_says(20_000, msg)).actions()) {
+        return Some((r, false));
+    }
+    hand_off(s.on_event(&Event::buyer_says(80_000, msg)).actions()).map(|r| (r, true))
+}
+
+/// Per gold emotion: messages, conversations handed off on the first message and on the
+/// repeat, and the reasons of all of them.
+#[derive(Clone, Default)]
+struct HandOffs {
+    n: usize,
+    first: usize,
+    repeat: usize,
+    reasons: std::collections::BTreeMap<String, usize>,
+}
+
 fn f3(x: f64) -> String {
     format!("{x:.4}")
 }
@@ -69,12 +107,17 @@ fn main() -> ExitCode {
     let mut model_path: Option<String> = None;
     let mut lexicon_path: Option<String> = None;
     let mut base_lexicon: Option<String> = None;
+    let mut hand_offs: Option<Vec<HandOffs>> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         // The options that take a file name, and where each one goes.
         let slot = match a.as_str() {
             "--misses" => {
                 misses = true;
+                continue;
+            }
+            "--hand-off" => {
+                hand_offs = Some(vec![HandOffs::default(); Emotion::COUNT]);
                 continue;
             }
             "--map" => &mut map_path,
@@ -286,6 +329,13 @@ fn main() -> ExitCode {
             }
         };
         conf[gold.index()][emo.label.index()] += 1;
+        if let Some(h) = hand_offs.as_mut().and_then(|h| h.get_mut(gold.index())) {
+            h.n += 1;
+            if let Some((reason, repeat)) = conversation(&engine, msg) {
+                *if repeat { &mut h.repeat } else { &mut h.first } += 1;
+                *h.reasons.entry(format!("{reason:?}")).or_default() += 1;
+            }
+        }
         if misses && gold != emo.label {
             println!(
                 "miss\t{}\t{}\tv={:.2}\ti={:.2}\t{msg}",
@@ -371,6 +421,29 @@ fn main() -> ExitCode {
             print!(" {:>6}", conf[g.index()][p.index()]);
         }
         println!();
+    }
+    if let Some(h) = &hand_offs {
+        println!(
+            "hand-offs (first message after a greeting; else the same message a minute later):"
+        );
+        println!(
+            "{:<15} {:>5} {:>7} {:>7} {:>7}  reasons",
+            "gold", "n", "first", "repeat", "total"
+        );
+        for e in Emotion::ALL {
+            let h = &h[e.index()];
+            let share = |k: usize| f3(if h.n > 0 { k as f64 / h.n as f64 } else { 0.0 });
+            let reasons: Vec<String> = h.reasons.iter().map(|(r, k)| format!("{r} {k}")).collect();
+            println!(
+                "{:<15} {:>5} {:>7} {:>7} {:>7}  {}",
+                e.as_str(),
+                h.n,
+                share(h.first),
+                share(h.repeat),
+                share(h.first + h.repeat),
+                reasons.join(", ")
+            );
+        }
     }
     if bad > 0 {
         eprintln!("eval_emotion: {bad} bad line(s)");
