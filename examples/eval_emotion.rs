@@ -354,6 +354,9 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     if valence_mode == Some(true) {
+        if hand_offs.is_some() {
+            eprintln!("eval_emotion: --hand-off needs emotion labels; ignored for a valence file");
+        }
         let n: usize = vconf.iter().flatten().sum();
         let correct = vconf[0][0] + vconf[1][1];
         let abstain = vconf[0][2] + vconf[1][2];

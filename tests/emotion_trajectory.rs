@@ -64,6 +64,35 @@ fn the_same_outburst_after_an_unhappy_turn_goes_to_a_human() {
 }
 
 #[test]
+fn anger_said_twice_goes_to_a_human_below_the_calm_threshold() {
+    // Read as anger between `anger_hand_off_intensity` (0.35) and the calm threshold (0.75):
+    // the bot keeps a calm buyer, and the same anger a minute later goes to a human (not an
+    // escalation: no rise).
+    const ANGRY: &str = "你们怎么做事的，少发了两件";
+    let e = Engine::new().unwrap();
+    let emo = e.emotion_of(ANGRY);
+    assert_eq!(emo.label, Emotion::Anger, "{emo:?}");
+    assert!((0.35..0.75).contains(&emo.intensity), "{emo:?}");
+    let mut s = e.session();
+    let script = [
+        Event::buyer_says(T0, "你好"),
+        Event::agent_says(T0 + 5 * S, "亲，在的"),
+        Event::buyer_says(T0 + 20 * S, ANGRY),
+        Event::buyer_says(T0 + 80 * S, ANGRY),
+    ];
+    let mut hand_offs = Vec::new();
+    for (i, ev) in script.iter().enumerate() {
+        for a in s.on_event(ev).actions() {
+            if let Action::HandOff { reason, priority } = *a {
+                hand_offs.push((i, reason, priority));
+            }
+        }
+    }
+    assert_eq!(hand_offs, vec![(3, HandOffReason::Anger, Priority::High)], "{emo:?}");
+    assert!(s.decision().fired().iter().any(|r| r == "hand_off.anger"));
+}
+
+#[test]
 fn two_rising_negative_turns_escalate() {
     let e = Engine::new().unwrap();
     let script = [
