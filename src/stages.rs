@@ -14,6 +14,8 @@ pub struct Stages {
     scratch: Scratch,
     cues: Cues,
     decision: Decision,
+    /// Whether the intent scratch holds the features of the prepared text.
+    intent_ready: bool,
 }
 
 #[doc(hidden)]
@@ -25,6 +27,7 @@ impl Stages {
             scratch: Scratch::default(),
             cues: Cues::default(),
             decision: Decision::default(),
+            intent_ready: false,
         }
     }
 
@@ -37,6 +40,7 @@ impl Stages {
     /// Stage 1 alone: normalisation of `text`; returns the normalised length in bytes.
     pub fn normalize(&mut self, text: &str) -> usize {
         self.cues = self.engine.0.normalizer.run(text, &mut self.scratch.norm);
+        self.intent_ready = false;
         self.scratch.norm.len()
     }
 
@@ -44,6 +48,7 @@ impl Stages {
     pub fn tokenize(&mut self) -> usize {
         let sc = &mut self.scratch;
         self.engine.0.tokenizer.cut(&sc.norm, &mut sc.tokens);
+        self.intent_ready = false;
         sc.tokens.len()
     }
 
@@ -52,6 +57,7 @@ impl Stages {
         let (inner, sc, d) = (&*self.engine.0, &mut self.scratch, &mut self.decision);
         d.clear(0);
         inner.intent.classify(&inner.catalog, &sc.norm, &sc.tokens, &mut sc.intent, &mut d.intent);
+        self.intent_ready = true;
         d.intent.confidence
     }
 
@@ -73,11 +79,12 @@ impl Stages {
 
     /// Stage 4 as a session runs it: the learned model reads the feature hashes and weight
     /// rows that [`Stages::intent`] found for the same text, when the two models share their
-    /// features (the default data). Call [`Stages::intent`] on the prepared text first; the
-    /// result equals [`Stages::emotion`]'s. Returns the intensity.
+    /// features (the default data). Without [`Stages::intent`] on the prepared text it hashes
+    /// the features itself, as [`Stages::emotion`]; the result is the same either way.
+    /// Returns the intensity.
     pub fn emotion_in_session(&mut self) -> f32 {
         let (inner, sc) = (&*self.engine.0, &self.scratch);
-        let shared = inner.intent.features(&sc.intent);
+        let shared = if self.intent_ready { inner.intent.features(&sc.intent) } else { None };
         let out = &mut self.decision.emotion;
         inner.emotion.score_with(&sc.norm, &sc.tokens, &self.cues, shared, out);
         self.decision.emotion.intensity
@@ -113,5 +120,27 @@ mod tests {
             assert_eq!(format!("{:?}", st.decision.emotion), format!("{a:?}"), "{text}");
         }
         assert!(shared > 1000, "the default engine shares its features");
+    }
+
+    /// Without the intent stage on the prepared text, the features the intent stage found for
+    /// an earlier text are not read.
+    #[test]
+    fn emotion_in_session_never_reads_another_texts_features() {
+        let engine = Engine::new().expect("default data builds");
+        let mut st = Stages::new(&engine);
+        st.prepare("你们是骗子吧！！！");
+        st.intent();
+        let mut alone = Stages::new(&engine);
+        for text in ["谢谢亲，很满意", "在吗", "外观不错，但是用了两天就坏了"]
+        {
+            st.prepare(text);
+            st.emotion_in_session();
+            alone.prepare(text);
+            alone.emotion();
+            assert_eq!(
+                format!("{:?}", st.decision.emotion),
+                format!("{:?}", alone.decision.emotion)
+            );
+        }
     }
 }
