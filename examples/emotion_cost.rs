@@ -136,8 +136,8 @@ fn run() -> Result<(), String> {
     // best[instance][kind][message]: fastest run in nanoseconds; pipeline[message] likewise.
     let mut best = vec![[vec![i64::MAX; n], vec![i64::MAX; n], vec![i64::MAX; n]]; INSTANCES];
     let mut pipeline = vec![i64::MAX; n];
-    // direct[instance][message]: fastest run of the stage as a session runs it, and hashing
-    // for itself.
+    // in_session / standalone[instance][message]: fastest run of the stage as a session runs
+    // it, and hashing for itself.
     let mut in_session = vec![vec![i64::MAX; n]; INSTANCES];
     let mut standalone = vec![vec![i64::MAX; n]; INSTANCES];
     // piped[instance][kind][message]: fastest whole-pipeline run, default (0) or empty (1)

@@ -6,16 +6,25 @@ use kefu::{Action, Emotion, Engine, Event, HandOffReason, Priority, Session};
 const T0: u64 = 1_732_240_000_000;
 const S: u64 = 1_000;
 
-fn anger_hand_offs(s: &mut Session, events: &[Event<'_>]) -> Vec<(usize, Priority)> {
+/// Every hand-off of `events` fed to `s`: (event index, reason, priority).
+fn hand_offs(s: &mut Session, events: &[Event<'_>]) -> Vec<(usize, HandOffReason, Priority)> {
     let mut out = Vec::new();
     for (i, e) in events.iter().enumerate() {
         for a in s.on_event(e).actions() {
-            if let Action::HandOff { reason: HandOffReason::Anger, priority } = *a {
-                out.push((i, priority));
+            if let Action::HandOff { reason, priority } = *a {
+                out.push((i, reason, priority));
             }
         }
     }
     out
+}
+
+fn anger_hand_offs(s: &mut Session, events: &[Event<'_>]) -> Vec<(usize, Priority)> {
+    hand_offs(s, events)
+        .into_iter()
+        .filter(|&(_, reason, _)| reason == HandOffReason::Anger)
+        .map(|(i, _, priority)| (i, priority))
+        .collect()
 }
 
 /// Two calm questions answered by an agent, then `last`.
@@ -80,15 +89,8 @@ fn anger_said_twice_goes_to_a_human_below_the_calm_threshold() {
         Event::buyer_says(T0 + 20 * S, ANGRY),
         Event::buyer_says(T0 + 80 * S, ANGRY),
     ];
-    let mut hand_offs = Vec::new();
-    for (i, ev) in script.iter().enumerate() {
-        for a in s.on_event(ev).actions() {
-            if let Action::HandOff { reason, priority } = *a {
-                hand_offs.push((i, reason, priority));
-            }
-        }
-    }
-    assert_eq!(hand_offs, vec![(3, HandOffReason::Anger, Priority::High)], "{emo:?}");
+    let got = hand_offs(&mut s, &script);
+    assert_eq!(got, vec![(3, HandOffReason::Anger, Priority::High)], "{emo:?}");
     assert!(s.decision().fired().iter().any(|r| r == "hand_off.anger"));
 }
 
